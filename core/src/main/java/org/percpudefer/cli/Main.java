@@ -1,0 +1,88 @@
+package org.percpudefer.cli;
+
+import java.io.PrintWriter;
+import java.util.Objects;
+
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+
+/**
+ * The command line. With no command it runs the main job; today that is {@code ipi-demo}, the emulated
+ * machine's self-demo. User mistakes (a bad value, an unknown option) print one line naming the value and
+ * what is allowed, and exit with {@value #USAGE_ERROR}; never a stack trace.
+ */
+@Command(name = "percpu-defer", mixinStandardHelpOptions = true, versionProvider = Main.Version.class,
+        description = "The Linux kernel's per-CPU skb defer-free lists, emulated on pinned Java threads.",
+        subcommands = IpiDemo.class)
+public final class Main implements Runnable {
+
+    /** Exit status of a user mistake on the command line. */
+    public static final int USAGE_ERROR = 2;
+    /** The command run when none is given. */
+    static final String MAIN_JOB = "ipi-demo";
+
+    private final PrintWriter out;
+
+    private Main(PrintWriter out) {
+        this.out = out;
+    }
+
+    /**
+     * Runs the command line and exits the JVM with its status.
+     *
+     * @param args the arguments
+     */
+    public static void main(String[] args) {
+        System.exit(run(new PrintWriter(System.out, true), new PrintWriter(System.err, true), args));
+    }
+
+    /**
+     * Runs the command line without exiting.
+     *
+     * @param out  where results go
+     * @param err  where errors go
+     * @param args the arguments
+     * @return the exit status: 0, {@link #USAGE_ERROR} for a user mistake, 1 for a failure
+     */
+    public static int run(PrintWriter out, PrintWriter err, String... args) {
+        CommandLine cl = new CommandLine(new Main(out), new Factory(out));
+        cl.setOut(out);
+        cl.setErr(err);
+        cl.setParameterExceptionHandler((ex, arguments) -> {
+            String hint = ex.getCommandLine().getCommandSpec().qualifiedName() + " --help";
+            ex.getCommandLine().getErr().println("percpu-defer: " + ex.getMessage() + " (see " + hint + ")");
+            return USAGE_ERROR;
+        });
+        // No command: the main job. Later issues replace it with the seed's experiment.
+        return cl.execute(args.length == 0 ? new String[] {MAIN_JOB} : args);
+    }
+
+    @Override
+    public void run() {
+        // Only reached with top-level options alone, which picocli handles (--help, --version).
+        new CommandLine(this).usage(out);
+    }
+
+    /** Builds the subcommands with the same output stream. */
+    private record Factory(PrintWriter out) implements CommandLine.IFactory {
+        @Override
+        public <K> K create(Class<K> cls) throws Exception {
+            if (cls == IpiDemo.class) {
+                return cls.cast(new IpiDemo(out));
+            }
+            if (cls == Main.class) {
+                return cls.cast(new Main(out));
+            }
+            return CommandLine.defaultFactory().create(cls);
+        }
+    }
+
+    /** The version from the jar's manifest. */
+    static final class Version implements CommandLine.IVersionProvider {
+        @Override
+        public String[] getVersion() {
+            String v = Main.class.getPackage().getImplementationVersion();
+            return new String[] {"percpu-defer " + Objects.requireNonNullElse(v, "(development build)")};
+        }
+    }
+}

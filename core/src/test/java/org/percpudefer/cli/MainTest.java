@@ -1,0 +1,79 @@
+package org.percpudefer.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.util.concurrent.TimeUnit;
+
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
+
+@Timeout(value = 60, unit = TimeUnit.SECONDS)
+class MainTest {
+
+    private record Result(int status, String out, String err) {
+    }
+
+    private static Result run(String... args) {
+        StringWriter out = new StringWriter();
+        StringWriter err = new StringWriter();
+        int status = Main.run(new PrintWriter(out, true), new PrintWriter(err, true), args);
+        return new Result(status, out.toString(), err.toString());
+    }
+
+    @Test
+    void ipiDemo_printsPercentilesPerPairAndPinning() {
+        Result r = run("ipi-demo", "--cpus", "2", "--round-trips", "50", "--warmup", "5");
+
+        assertThat(r.status()).as(r.err()).isZero();
+        assertThat(r.out())
+                .contains("IPI round trips between 2 simulated CPUs on 1 node")
+                .contains("pinning: ")
+                .contains("target polling").contains("target parked")
+                .contains("cpu0 -> cpu1").contains("cpu1 -> cpu0").contains("all pairs");
+        assertThat(r.err()).isEmpty();
+    }
+
+    @Test
+    void ipiDemo_oneCpu_measuresIpisToItself() {
+        Result r = run("ipi-demo", "--cpus", "1", "--round-trips", "20", "--warmup", "0", "--idle", "parked", "--no-pin");
+
+        assertThat(r.status()).as(r.err()).isZero();
+        assertThat(r.out()).contains("cpu0 -> cpu0").contains("not pinned: pinning is off by configuration")
+                .doesNotContain("target polling");
+    }
+
+    @ParameterizedTest
+    @CsvSource(delimiter = '|', value = {
+        "--cpus 0              | invalid value for option '--cpus': 0 is out of range (allowed: 1..1024)",
+        "--cpus -3             | invalid value for option '--cpus': -3 is out of range (allowed: 1..1024)",
+        "--cpus 1025           | invalid value for option '--cpus': 1025 is out of range (allowed: 1..1024)",
+        "--cpus two            | Invalid value for option '--cpus': 'two' is not an int",
+        "--cpus 2 --nodes 3    | invalid value for option '--nodes': 3 is out of range (allowed: 1..2, and --cpus is 2)",
+        "--nodes 0             | invalid value for option '--nodes': 0 is out of range",
+        "--round-trips 0       | invalid value for option '--round-trips': 0 is out of range (allowed: 1..100000000)",
+        "--warmup -1           | invalid value for option '--warmup': -1 is out of range (allowed: 0..100000000)",
+        "--idle sideways       | Invalid value for option '--idle': expected one of [both, polling, parked]",
+        "--bogus               | Unknown option: '--bogus'",
+    })
+    void badInput_oneLineNamingTheValue_exit2(String args, String message) {
+        Result r = run(("ipi-demo " + args.trim()).split(" +"));
+
+        assertThat(r.status()).isEqualTo(Main.USAGE_ERROR);
+        assertThat(r.err()).startsWith("percpu-defer: " + message).contains("(see percpu-defer ipi-demo --help)");
+        assertThat(r.err().strip().lines()).hasSize(1);
+        assertThat(r.out()).isEmpty();
+    }
+
+    @Test
+    void unknownCommand_oneLine_exit2() {
+        Result r = run("frobnicate");
+
+        assertThat(r.status()).isEqualTo(Main.USAGE_ERROR);
+        assertThat(r.err().strip().lines()).hasSize(1);
+        assertThat(r.err()).contains("frobnicate");
+    }
+}
