@@ -2,13 +2,14 @@ package org.percpudefer.cli;
 
 import java.io.PrintWriter;
 import java.util.Objects;
+import java.util.Set;
 
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 
 /**
- * The command line. With no command it runs the main job; today that is {@code ipi-demo}, the emulated
- * machine's self-demo. User mistakes (a bad value, an unknown option) print one line naming the value and
+ * The command line. With no command it runs the main job, with whatever options follow; today that is
+ * {@code ipi-demo}, the emulated machine's self-demo. User mistakes (a bad value, an unknown option) print one line naming the value and
  * what is allowed, and exit with {@value #USAGE_ERROR}; never a stack trace.
  */
 @Command(name = "percpu-defer", mixinStandardHelpOptions = true, versionProvider = Main.Version.class,
@@ -20,6 +21,7 @@ public final class Main implements Runnable {
     public static final int USAGE_ERROR = 2;
     /** The command run when none is given. */
     static final String MAIN_JOB = "ipi-demo";
+    private static final Set<String> TOP_LEVEL_OPTIONS = Set.of("-h", "--help", "-V", "--version");
 
     private final PrintWriter out;
 
@@ -53,8 +55,21 @@ public final class Main implements Runnable {
             ex.getCommandLine().getErr().println("percpu-defer: " + ex.getMessage() + " (see " + hint + ")");
             return USAGE_ERROR;
         });
-        // No command: the main job. Later issues replace it with the seed's experiment.
-        return cl.execute(args.length == 0 ? new String[] {MAIN_JOB} : args);
+        return cl.execute(withMainJob(args));
+    }
+
+    /**
+     * No command, or options alone: the main job's (later issues replace it with the seed's experiment).
+     * {@code --help} and {@code --version} stay the top level's.
+     */
+    private static String[] withMainJob(String[] args) {
+        if (args.length > 0 && (!args[0].startsWith("-") || TOP_LEVEL_OPTIONS.contains(args[0]))) {
+            return args;
+        }
+        String[] all = new String[args.length + 1];
+        all[0] = MAIN_JOB;
+        System.arraycopy(args, 0, all, 1, args.length);
+        return all;
     }
 
     @Override

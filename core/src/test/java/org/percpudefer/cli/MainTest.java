@@ -69,6 +69,28 @@ class MainTest {
     }
 
     @Test
+    void noCommand_runsTheMainJobWithTheOptionsGiven() {
+        Result r = run("--cpus", "1", "--round-trips", "5", "--warmup", "0", "--idle", "polling", "--no-pin");
+
+        assertThat(r.status()).as(r.err()).isZero();
+        assertThat(r.out()).contains("ipi-demo").contains("cpu0 -> cpu0");
+    }
+
+    @Test
+    void noCommand_badOption_isTheMainJobsError() {
+        Result r = run("--cpus", "0");
+
+        assertThat(r.status()).isEqualTo(Main.USAGE_ERROR);
+        assertThat(r.err()).startsWith("percpu-defer: invalid value for option '--cpus': 0 is out of range");
+    }
+
+    @Test
+    void version_andHelp_areTheTopLevels() {
+        assertThat(run("--version").out()).startsWith("percpu-defer ");
+        assertThat(run("--help").out()).contains("ipi-demo");
+    }
+
+    @Test
     void unknownCommand_oneLine_exit2() {
         Result r = run("frobnicate");
 
