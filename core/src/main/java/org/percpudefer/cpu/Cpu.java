@@ -14,9 +14,10 @@ import org.agrona.concurrent.IdleStrategy;
  * <p>Each pass of the loop: consume the wake flag; act on a hotplug or stop request; run pending IPIs
  * (at most {@value #IPI_BATCH}); run raised softirqs, lowest number first; run one bounded step of the
  * hosted {@link CpuTask} (only while online). When a pass finds nothing to do the CPU idles: it spins,
- * then yields (Agrona's {@link BackoffIdleStrategy}), then parks with {@link
- * java.util.concurrent.locks.LockSupport#park} until an IPI or a {@link #wake()} arrives. No wakeup is
- * lost: see {@code Inbox}.
+ * then yields (Agrona's {@link BackoffIdleStrategy}), then runs the machine's idle hooks, and if they
+ * found nothing to do either, parks with {@link java.util.concurrent.locks.LockSupport#park} until an
+ * IPI or a {@link #wake()} arrives. No wakeup is lost: see {@code Inbox}. Going offline, it runs the
+ * machine's offline hooks before {@link Machine#offline} returns.
  *
  * <p>Which thread may call what: {@link #raiseSoftirq(int)} only on this CPU's own thread (from its task
  * or its IPI and softirq handlers), as in the kernel, where a remote CPU raises a softirq by sending an
@@ -119,6 +120,16 @@ public final class Cpu {
                     "thread '" + Thread.currentThread().getName() + "' is not a simulated CPU");
         }
         return cpu;
+    }
+
+    /**
+     * The current CPU's number, like the kernel's {@code raw_smp_processor_id()}: cheap enough for hot
+     * paths (a type check of the current thread).
+     *
+     * @return the current CPU's number, or {@code -1} if the calling thread is not a simulated CPU
+     */
+    public static int currentId() {
+        return Thread.currentThread() instanceof CpuThread t ? t.cpu.id : -1;
     }
 
     /**
@@ -299,7 +310,7 @@ public final class Cpu {
             } else if (idled < idleRounds) {
                 idled++;
                 idle.idle();
-            } else {
+            } else if (machine.runHooks(machine.idleHooks(), this, "idle hook") == 0) {
                 inbox.sleep();
                 idled = 0;
                 idle.reset();
@@ -308,6 +319,9 @@ public final class Cpu {
     }
 
     private void acknowledge(int st) {
+        if (st == OFFLINE) {
+            machine.runHooks(machine.offlineHooks(), this, "offline hook"); // before offline() returns
+        }
         ackedState = st;
         synchronized (ackLock) {
             acked = st;

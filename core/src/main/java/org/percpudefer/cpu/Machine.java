@@ -29,6 +29,18 @@ public final class Machine implements AutoCloseable {
 
     private static final System.Logger LOG = System.getLogger(Machine.class.getName());
     private static final VarHandle SOFTIRQS = MethodHandles.arrayElementVarHandle(SoftirqHandler[].class);
+    private static final VarHandle IDLE_HOOKS;
+    private static final VarHandle OFFLINE_HOOKS;
+
+    static {
+        try {
+            MethodHandles.Lookup lookup = MethodHandles.lookup();
+            IDLE_HOOKS = lookup.findVarHandle(Machine.class, "idleHooks", CpuHook[].class);
+            OFFLINE_HOOKS = lookup.findVarHandle(Machine.class, "offlineHooks", CpuHook[].class);
+        } catch (ReflectiveOperationException e) {
+            throw new ExceptionInInitializerError(e);
+        }
+    }
 
     private final MachineConfig config;
     private final Cpu[] cpus;
@@ -38,6 +50,9 @@ public final class Machine implements AutoCloseable {
     private final String pinningPlan;
     private final CountDownLatch booting;
     private final ConcurrentLinkedQueue<CpuFault> faults = new ConcurrentLinkedQueue<>();
+    /** Copy-on-write under {@link #hotplug}; published with smp_store_release, read with smp_load_acquire. */
+    private CpuHook[] idleHooks = new CpuHook[0];
+    private CpuHook[] offlineHooks = new CpuHook[0];
 
     /** Serializes hotplug and close; guards {@link #online} and {@link #closed}. */
     private final Object hotplug = new Object();
@@ -140,6 +155,37 @@ public final class Machine implements AutoCloseable {
         Objects.requireNonNull(handler, "handler");
         ensureOpen();
         SOFTIRQS.setRelease(softirqs, nr, handler); // pairs with softirqHandler()
+    }
+
+    /**
+     * Adds housekeeping every CPU runs on its own thread when it is about to park (after its idle spins and
+     * yields, in every state, offline included). If a hook reports work done, the CPU makes another pass
+     * instead of parking.
+     *
+     * @param hook the hook; not null
+     * @throws IllegalStateException if the machine is closed
+     */
+    public void addIdleHook(CpuHook hook) {
+        Objects.requireNonNull(hook, "hook");
+        synchronized (hotplug) {
+            ensureOpen();
+            IDLE_HOOKS.setRelease(this, append(idleHooks(), hook)); // pairs with idleHooks()
+        }
+    }
+
+    /**
+     * Adds housekeeping a CPU runs on its own thread when it goes offline, before {@link #offline(int)}
+     * returns: it is no longer stepping its task, and IPIs to it are already refused.
+     *
+     * @param hook the hook; not null
+     * @throws IllegalStateException if the machine is closed
+     */
+    public void addOfflineHook(CpuHook hook) {
+        Objects.requireNonNull(hook, "hook");
+        synchronized (hotplug) {
+            ensureOpen();
+            OFFLINE_HOOKS.setRelease(this, append(offlineHooks(), hook)); // pairs with offlineHooks()
+        }
     }
 
     /**
@@ -333,6 +379,35 @@ public final class Machine implements AutoCloseable {
     /** smp_load_acquire(&softirq_vec[nr]); pairs with openSoftirq. */
     SoftirqHandler softirqHandler(int nr) {
         return (SoftirqHandler) SOFTIRQS.getAcquire(softirqs, nr);
+    }
+
+    /** smp_load_acquire(&idle_hooks). */
+    CpuHook[] idleHooks() {
+        return (CpuHook[]) IDLE_HOOKS.getAcquire(this);
+    }
+
+    /** smp_load_acquire(&offline_hooks). */
+    CpuHook[] offlineHooks() {
+        return (CpuHook[]) OFFLINE_HOOKS.getAcquire(this);
+    }
+
+    /** Runs hooks on the calling CPU; a hook that throws is a fault and counts as no work. */
+    int runHooks(CpuHook[] hooks, Cpu cpu, String where) {
+        int work = 0;
+        for (CpuHook hook : hooks) {
+            try {
+                work += hook.run(cpu);
+            } catch (Throwable e) {
+                fault(cpu.id(), where, e);
+            }
+        }
+        return work;
+    }
+
+    private static CpuHook[] append(CpuHook[] hooks, CpuHook hook) {
+        CpuHook[] more = Arrays.copyOf(hooks, hooks.length + 1);
+        more[hooks.length] = hook;
+        return more;
     }
 
     void fault(int cpu, String where, Throwable error) {

@@ -1,0 +1,27 @@
+package org.percpudefer.defer;
+
+import org.percpudefer.cpu.Machine;
+
+/** {@link DeferVariant#NONE}: before 5.17, every object is freed by the CPU that consumed it. */
+final class NoDeferral<T extends Deferrable> extends DeferLists<T> {
+
+    NoDeferral(Machine machine, Reclaimer<? super T> reclaimer) {
+        super(machine, DeferVariant.NONE, LockKind.TTAS, 1, reclaimer);
+    }
+
+    @Override
+    int defer(int self, T obj) {
+        return freeLocal(self, obj, LOCAL_DISABLED);
+    }
+
+    @Override
+    int flushOn(int cpu) {
+        return 0;
+    }
+
+    @Override
+    public int queued(int cpu) {
+        machine.cpu(cpu);
+        return 0;
+    }
+}

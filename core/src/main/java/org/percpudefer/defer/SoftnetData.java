@@ -1,0 +1,129 @@
+package org.percpudefer.defer;
+
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
+
+import org.percpudefer.cpu.CallSingleData;
+
+/**
+ * One CPU's defer state, the part of the kernel's {@code struct softnet_data} this project emulates: the
+ * defer lock, the list head, the count, {@code ipiScheduled} and the call-single-data of the kick, on
+ * cache lines of their own (padding before and after, 128 bytes each, so two CPUs' states never share a
+ * line, whichever way the heap places them). Also the CPU's own-thread state of the {@code BATCHED}
+ * variant (its outgoing batches) and of {@code PER_NODE} (its per-node lists).
+ */
+final class SoftnetData extends SoftnetFields {
+    long q01, q02, q03, q04, q05, q06, q07, q08, q09, q10, q11, q12, q13, q14, q15, q16;
+
+    SoftnetData(int cpu, DeferLock lock, int nodes, int cpus, boolean batched) {
+        super(cpu, lock, nodes, cpus, batched);
+    }
+
+    /** A producer's pending objects for one target CPU ({@code BATCHED}); the producer's thread only. */
+    static final class Batch {
+        Deferrable head;
+        Deferrable tail;
+        int count;
+        /** Listed in pendingTargets (until the next hand-over of all batches). */
+        boolean pending;
+    }
+}
+
+/** Padding before the fields. */
+abstract class SoftnetPad {
+    long p01, p02, p03, p04, p05, p06, p07, p08, p09, p10, p11, p12, p13, p14, p15, p16;
+}
+
+/** The fields, with their accessors named by ordering (see org.percpudefer.ordering). */
+abstract class SoftnetFields extends SoftnetPad {
+
+    private static final VarHandle DEFER_LIST = DeferLock.handle(MethodHandles.lookup(), "deferList", Deferrable.class);
+    private static final VarHandle DEFER_COUNT = DeferLock.handle(MethodHandles.lookup(), "deferCount", int.class);
+    private static final VarHandle IPI_SCHEDULED = DeferLock.handle(MethodHandles.lookup(), "ipiScheduled", int.class);
+
+    final int cpu;
+    /** The defer lock; null means the object's monitor ({@link LockKind#SYNCHRONIZED}). */
+    final DeferLock lock;
+    /** PER_NODE only: one list per producer node, each on its own lines. */
+    final DeferNode[] nodes;
+    /** BATCHED only, this CPU's thread only: outgoing batches, by target CPU. */
+    final SoftnetData.Batch[] outgoing;
+    /** BATCHED only, this CPU's thread only: targets whose outgoing batch is non-empty. */
+    final int[] pendingTargets;
+    int pendingCount;
+    /** Set once the lists are installed: the kick, which raises NET_RX here. */
+    CallSingleData deferCsd;
+
+    @SuppressWarnings("unused") // DEFER_LIST
+    private Deferrable deferList;
+    @SuppressWarnings("unused") // DEFER_COUNT
+    private int deferCount;
+    @SuppressWarnings("unused") // IPI_SCHEDULED
+    private int ipiScheduled;
+
+    SoftnetFields(int cpu, DeferLock lock, int nodes, int cpus, boolean batched) {
+        this.cpu = cpu;
+        this.lock = lock;
+        this.nodes = new DeferNode[nodes];
+        for (int n = 0; n < nodes; n++) {
+            this.nodes[n] = new DeferNode();
+        }
+        this.outgoing = batched ? new SoftnetData.Batch[cpus] : null;
+        this.pendingTargets = batched ? new int[cpus] : null;
+        if (batched) {
+            for (int t = 0; t < cpus; t++) {
+                outgoing[t] = new SoftnetData.Batch();
+            }
+        }
+    }
+
+    /** READ_ONCE(sd->defer_list). */
+    final Deferrable deferListOnce() {
+        return (Deferrable) DEFER_LIST.getOpaque(this);
+    }
+
+    /** WRITE_ONCE(sd->defer_list, v). */
+    final void setDeferListOnce(Deferrable value) {
+        DEFER_LIST.setOpaque(this, value);
+    }
+
+    /** cmpxchg(&sd->defer_list, expect, update) == expect (llist_add). */
+    final boolean cmpxchgDeferList(Deferrable expect, Deferrable update) {
+        return DEFER_LIST.compareAndSet(this, expect, update);
+    }
+
+    /** xchg(&sd->defer_list, v) (llist_del_all). */
+    final Deferrable xchgDeferList(Deferrable value) {
+        return (Deferrable) DEFER_LIST.getAndSet(this, value);
+    }
+
+    /** READ_ONCE(sd->defer_count), atomic_read(&sd->defer_count). */
+    final int deferCountOnce() {
+        return (int) DEFER_COUNT.getOpaque(this);
+    }
+
+    /** WRITE_ONCE(sd->defer_count, v), atomic_set(&sd->defer_count, v). */
+    final void setDeferCountOnce(int value) {
+        DEFER_COUNT.setOpaque(this, value);
+    }
+
+    /** atomic_inc_return(&sd->defer_count). */
+    final int incReturnDeferCount() {
+        return (int) DEFER_COUNT.getAndAdd(this, 1) + 1;
+    }
+
+    /** cmpxchg(&sd->defer_ipi_scheduled, expect, update) == expect. */
+    final boolean cmpxchgIpiScheduled(int expect, int update) {
+        return IPI_SCHEDULED.compareAndSet(this, expect, update);
+    }
+
+    /** smp_store_release(&sd->defer_ipi_scheduled, v). */
+    final void setIpiScheduledRelease(int value) {
+        IPI_SCHEDULED.setRelease(this, value);
+    }
+
+    /** READ_ONCE(sd->defer_ipi_scheduled). */
+    final int ipiScheduledOnce() {
+        return (int) IPI_SCHEDULED.getOpaque(this);
+    }
+}
