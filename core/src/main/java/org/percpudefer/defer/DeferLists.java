@@ -196,7 +196,9 @@ public abstract class DeferLists<T extends Deferrable> {
 
     /**
      * @param cpu a CPU number
-     * @return how many objects wait on that CPU's list(s) now, as its count says (a snapshot)
+     * @return how many objects wait on that CPU's list(s) now, as its count says: a snapshot, and for the
+     *         lock-free variants an upper bound (their flush resets the count before it takes the list, so
+     *         a push caught between the two stays counted until the next flush)
      */
     public abstract int queued(int cpu);
 
