@@ -37,7 +37,7 @@ public final class CsdInFlightOnce {
     @Outcome(expect = FORBIDDEN, desc = "any other result: the send path lost or invented a send")
     @State
     public static class Shipping {
-        private final Machine machine = Machine.unstarted(MachineConfig.of(1).withPin(false));
+        private final Machine machine = Machine.detached(MachineConfig.of(1).withPin(false));
         private final CallSingleData csd = new CallSingleData(cpu -> { });
 
         @Actor

@@ -109,9 +109,16 @@ public final class Machine implements AutoCloseable {
         return machine;
     }
 
-    /** A machine whose CPU threads are never started: for tests of the send side alone. */
-    static Machine unstarted(MachineConfig config) {
-        return new Machine(config);
+    /**
+     * A machine whose CPU threads are never started: its CPUs are online and accept IPIs into their
+     * inboxes, but nothing runs them. For jcstress tests and benchmarks that drive the shipping code's
+     * producer and owner sides from their own threads; not for running anything.
+     *
+     * @param config the machine's shape (pinning is not attempted)
+     * @return the detached machine; {@link #close()} only marks it closed
+     */
+    public static Machine detached(MachineConfig config) {
+        return new Machine(Objects.requireNonNull(config, "config").withPin(false));
     }
 
     /** @return the configuration this machine was booted with */

@@ -10,6 +10,7 @@ import org.percpudefer.cpu.CallSingleData;
 import org.percpudefer.cpu.Cpu;
 import org.percpudefer.cpu.Machine;
 import org.percpudefer.cpu.Softirq;
+import org.percpudefer.ordering.Barriers;
 
 /**
  * The kernel's skb defer-free lists on an emulated {@link Machine}, in one {@link DeferVariant}: a CPU
@@ -348,9 +349,22 @@ public abstract class DeferLists<T extends Deferrable> {
 
     /** The kick IPI's handler on the target (the kernel's trigger_rx_softirq). */
     private void triggerRxSoftirq(Cpu cpu) {
-        cpu.raiseSoftirq(Softirq.NET_RX);
-        softnet[cpu.id()].setIpiScheduledRelease(0); // smp_store_release: pairs with the next kick's cmpxchg
-        counters[cpu.id()].add(DeferCounters.IPIS_RECEIVED, 1);
+        cpu.raiseSoftirq(Softirq.NET_RX); // the flush runs after this handler, on this CPU
+        ipiHandled(cpu.id());
+    }
+
+    /**
+     * The handler's second half: the next kick may send again. smp_store_release pairs with the next
+     * kick's cmpxchg (whatever this CPU did before is visible to it). The smp_mb after it orders the clear
+     * before the flush's lockless hint, against a producer's push-then-cmpxchg (store buffering): either
+     * the producer's cmpxchg sees 0 and kicks again, or the coming flush sees its push. Without it a push
+     * could miss both (jcstress DeferIpiScheduled.WithoutBarrier); the kernel gets the barrier from the
+     * interrupt return.
+     */
+    final void ipiHandled(int cpu) {
+        softnet[cpu].setIpiScheduledRelease(0);
+        Barriers.smpMb();
+        counters[cpu].add(DeferCounters.IPIS_RECEIVED, 1);
     }
 
     @SuppressWarnings("unchecked") // every object on our lists came in through attemptDeferFree(T)

@@ -76,7 +76,7 @@ class MachineTest {
 
     @Test
     void csd_inFlight_isNotQueuedTwice() {
-        Machine machine = Machine.unstarted(MachineConfig.of(2).withPin(false));
+        Machine machine = Machine.detached(MachineConfig.of(2).withPin(false));
         CallSingleData csd = new CallSingleData(cpu -> { });
 
         assertThat(machine.callFunctionSingleAsync(1, csd)).isEqualTo(CallSingleData.SENT);
@@ -349,7 +349,7 @@ class MachineTest {
 
     @Test
     void nodes_groupContiguousCpus() {
-        Machine machine = Machine.unstarted(MachineConfig.of(6).withNodes(3).withPin(false));
+        Machine machine = Machine.detached(MachineConfig.of(6).withNodes(3).withPin(false));
         List<Integer> nodes = new ArrayList<>();
         for (int id = 0; id < machine.cpus(); id++) {
             nodes.add(machine.cpu(id).node());

@@ -36,7 +36,7 @@ class ValidationTest {
     @ParameterizedTest
     @ValueSource(ints = {-1, 2, 100})
     void machine_cpuOutOfRange_isRejected(int id) {
-        Machine machine = Machine.unstarted(MachineConfig.of(2).withPin(false));
+        Machine machine = Machine.detached(MachineConfig.of(2).withPin(false));
         String expected = "cpu " + id + " is out of range (allowed: 0..1)";
         assertThatThrownBy(() -> machine.cpu(id)).hasMessage(expected);
         assertThatThrownBy(() -> machine.callFunctionSingleAsync(id, new CallSingleData(cpu -> { })))
@@ -49,7 +49,7 @@ class ValidationTest {
     @ParameterizedTest
     @ValueSource(ints = {-1, Softirq.NR_SOFTIRQS, 31})
     void softirqOutOfRange_isRejected(int nr) {
-        Machine machine = Machine.unstarted(MachineConfig.of(1).withPin(false));
+        Machine machine = Machine.detached(MachineConfig.of(1).withPin(false));
         assertThatThrownBy(() -> machine.openSoftirq(nr, cpu -> { }))
                 .isInstanceOf(IllegalArgumentException.class)
                 .hasMessage("softirq number " + nr + " is out of range (allowed: 0..9)");
@@ -60,7 +60,7 @@ class ValidationTest {
 
     @org.junit.jupiter.api.Test
     void nulls_areRejected() {
-        Machine machine = Machine.unstarted(MachineConfig.of(1).withPin(false));
+        Machine machine = Machine.detached(MachineConfig.of(1).withPin(false));
         assertThatThrownBy(() -> new CallSingleData(null)).isInstanceOf(NullPointerException.class).hasMessage("func");
         assertThatThrownBy(() -> machine.callFunctionSingleAsync(0, null)).hasMessage("csd");
         assertThatThrownBy(() -> machine.host(0, null)).hasMessage("task");
