@@ -14,7 +14,7 @@ import picocli.CommandLine.Command;
  */
 @Command(name = "percpu-defer", mixinStandardHelpOptions = true, versionProvider = Main.Version.class,
         description = "The Linux kernel's per-CPU skb defer-free lists, emulated on pinned Java threads.",
-        subcommands = IpiDemo.class)
+        subcommands = {IpiDemo.class, DeferDemo.class})
 public final class Main implements Runnable {
 
     /** Exit status of a user mistake on the command line. */
@@ -84,6 +84,9 @@ public final class Main implements Runnable {
         public <K> K create(Class<K> cls) throws Exception {
             if (cls == IpiDemo.class) {
                 return cls.cast(new IpiDemo(out));
+            }
+            if (cls == DeferDemo.class) {
+                return cls.cast(new DeferDemo(out));
             }
             if (cls == Main.class) {
                 return cls.cast(new Main(out));

@@ -197,9 +197,8 @@ public abstract class DeferLists<T extends Deferrable> {
 
     /**
      * @param cpu a CPU number
-     * @return how many objects wait on that CPU's list(s) now, as its count says: a snapshot, and for the
-     *         lock-free variants an upper bound (their flush resets the count before it takes the list, so
-     *         a push caught between the two stays counted until the next flush)
+     * @return how many objects wait on that CPU's list(s) now, as its count says: a snapshot, which for
+     *         the lock-free variants can lag the list by the pushes in flight (one per producer at most)
      */
     public abstract int queued(int cpu);
 

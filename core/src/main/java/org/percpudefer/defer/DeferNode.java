@@ -46,9 +46,9 @@ abstract class DeferNodeFields extends DeferNodePad {
         return (int) COUNT.getOpaque(this);
     }
 
-    /** atomic_set(&sdn->defer_count, v). */
-    final void setCountOnce(int value) {
-        COUNT.setOpaque(this, value);
+    /** atomic_sub(n, &sdn->defer_count). */
+    final void subCount(int n) {
+        COUNT.getAndAdd(this, -n);
     }
 
     /** atomic_inc_return(&sdn->defer_count). */

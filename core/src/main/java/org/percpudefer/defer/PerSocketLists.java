@@ -43,8 +43,9 @@ final class PerSocketLists<T extends Deferrable> extends DeferLists<T> {
         if (socket.listOnce() == null) {
             return 0;
         }
-        socket.setCountOnce(0);
-        return flushChain(cpu, socket.xchgList(null));
+        int taken = flushChain(cpu, socket.xchgList(null));
+        socket.subCount(taken); // exact, as in LlistLists
+        return taken;
     }
 
     @Override

@@ -1,0 +1,184 @@
+package org.percpudefer.net;
+
+import java.util.Objects;
+import java.util.concurrent.locks.ReentrantLock;
+import java.util.function.Supplier;
+
+/**
+ * An object cache shaped like the kernel's slab allocator: a magazine of free objects per CPU, used
+ * without any lock by its own CPU, and a shared depot under one lock. A CPU that frees more than it
+ * allocates fills its magazine and spills half of it to the depot; a CPU that allocates more than it
+ * frees empties its magazine and refills half of one from the depot (or makes new objects when the depot
+ * is empty). So freeing on the wrong CPU costs what it costs in the kernel: real trips through a shared
+ * lock, taken by two CPUs, with the cache lines of the objects moving between them.
+ *
+ * <p>Thread contract: {@code alloc(cpu)} and {@code free(cpu, obj)} for CPU {@code cpu} only on that
+ * CPU's thread; {@code cpu == -1} (any other thread) goes straight to the depot.
+ *
+ * @param <T> the cached object type
+ */
+public final class SlabCache<T> {
+
+    private final Supplier<T> factory;
+    private final Object[][] magazines;
+    /** This CPU's thread only: objects in its magazine. */
+    private final int[] rounds;
+    private final int magazine;
+    private final ReentrantLock depotLock = new ReentrantLock();
+    /** Guarded by depotLock. */
+    private Object[] depot = new Object[64];
+    private int depotSize;
+    private long depotLocks;
+    private long depotContended;
+    private long created;
+
+    /**
+     * @param cpus     simulated CPUs, one magazine each
+     * @param magazine objects a magazine holds, {@code 2..}
+     * @param factory  makes a new object when the CPU's magazine and the depot are empty
+     */
+    public SlabCache(int cpus, int magazine, Supplier<T> factory) {
+        if (magazine < 2) {
+            throw new IllegalArgumentException("magazine " + magazine + " is out of range (allowed: 2..)");
+        }
+        this.factory = Objects.requireNonNull(factory, "factory");
+        this.magazine = magazine;
+        this.magazines = new Object[cpus][magazine];
+        this.rounds = new int[cpus];
+    }
+
+    /** @return an object, from this CPU's magazine if it has one */
+    @SuppressWarnings("unchecked") // only T is ever stored
+    public T alloc(int cpu) {
+        if (cpu < 0) {
+            return fromDepot();
+        }
+        if (rounds[cpu] == 0) {
+            refill(cpu);
+        }
+        if (rounds[cpu] == 0) {
+            lockDepot();
+            try {
+                created++;
+            } finally {
+                depotLock.unlock();
+            }
+            return factory.get();
+        }
+        Object[] mag = magazines[cpu];
+        T obj = (T) mag[--rounds[cpu]];
+        mag[rounds[cpu]] = null;
+        return obj;
+    }
+
+    /** Returns an object to this CPU's magazine, spilling half of it to the depot when full. */
+    public void free(int cpu, T obj) {
+        if (cpu < 0) {
+            toDepot(obj);
+            return;
+        }
+        if (rounds[cpu] == magazine) {
+            spill(cpu);
+        }
+        magazines[cpu][rounds[cpu]++] = obj;
+    }
+
+    /** @return depot lock acquisitions so far (read after the CPUs are quiet, or as a racy snapshot) */
+    public long depotLocks() {
+        depotLock.lock();
+        try {
+            return depotLocks;
+        } finally {
+            depotLock.unlock();
+        }
+    }
+
+    /** @return depot lock acquisitions that found it held by another CPU */
+    public long depotContended() {
+        depotLock.lock();
+        try {
+            return depotContended;
+        } finally {
+            depotLock.unlock();
+        }
+    }
+
+    /** @return objects the factory made because no free one was at hand */
+    public long created() {
+        depotLock.lock();
+        try {
+            return created;
+        } finally {
+            depotLock.unlock();
+        }
+    }
+
+    private void lockDepot() {
+        if (!depotLock.tryLock()) {
+            depotLock.lock();
+            depotContended++;
+        }
+        depotLocks++;
+    }
+
+    private void refill(int cpu) {
+        Object[] mag = magazines[cpu];
+        lockDepot();
+        try {
+            int n = Math.min(magazine / 2, depotSize);
+            for (int i = 0; i < n; i++) {
+                mag[rounds[cpu]++] = depot[--depotSize];
+                depot[depotSize] = null;
+            }
+        } finally {
+            depotLock.unlock();
+        }
+    }
+
+    private void spill(int cpu) {
+        Object[] mag = magazines[cpu];
+        int n = magazine / 2;
+        lockDepot();
+        try {
+            ensureDepot(n);
+            for (int i = 0; i < n; i++) {
+                depot[depotSize++] = mag[--rounds[cpu]];
+                mag[rounds[cpu]] = null;
+            }
+        } finally {
+            depotLock.unlock();
+        }
+    }
+
+    @SuppressWarnings("unchecked")
+    private T fromDepot() {
+        lockDepot();
+        try {
+            if (depotSize > 0) {
+                T obj = (T) depot[--depotSize];
+                depot[depotSize] = null;
+                return obj;
+            }
+            created++;
+        } finally {
+            depotLock.unlock();
+        }
+        return factory.get();
+    }
+
+    private void toDepot(T obj) {
+        lockDepot();
+        try {
+            ensureDepot(1);
+            depot[depotSize++] = obj;
+        } finally {
+            depotLock.unlock();
+        }
+    }
+
+    private void ensureDepot(int more) {
+        if (depotSize + more > depot.length) {
+            depot = java.util.Arrays.copyOf(depot, Math.max(depot.length * 2, depotSize + more));
+        }
+    }
+}
