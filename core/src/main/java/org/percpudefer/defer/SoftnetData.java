@@ -31,6 +31,8 @@ final class SoftnetData extends SoftnetFields {
 
 /** Padding before the fields. */
 abstract class SoftnetPad {
+    /** Fills the 4-byte hole after a compressed header, where HotSpot would otherwise put a subclass's int. */
+    int p00;
     long p01, p02, p03, p04, p05, p06, p07, p08, p09, p10, p11, p12, p13, p14, p15, p16;
 }
 

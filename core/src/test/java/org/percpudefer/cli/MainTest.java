@@ -91,6 +91,35 @@ class MainTest {
     }
 
     @Test
+    void deferDemo_printsEveryVariantsCountersSideBySide() {
+        Result r = run("defer-demo", "--objects", "2000", "--no-pin");
+
+        assertThat(r.status()).as(r.err()).isZero();
+        assertThat(r.out()).contains("NONE").contains("PER_SOCKET").contains("PER_CPU_LOCKED")
+                .contains("PER_CPU_LLIST").contains("PER_NODE").contains("BATCHED")
+                .contains("deferred %").contains("IPIs sent").contains("slab depot locks /1k");
+        assertThat(r.err()).isEmpty();
+    }
+
+    @ParameterizedTest
+    @CsvSource(delimiter = '|', value = {
+        "--objects 0           | invalid value for option '--objects': 0 is out of range (allowed: 1..1000000000)",
+        "--payload 0           | invalid value for option '--payload': 0 is out of range (allowed: 1..1048576)",
+        "--defer-max -1        | invalid value for option '--defer-max': -1 is out of range (allowed: 0..2147483647)",
+        "--runs 0              | invalid value for option '--runs': 0 is out of range (allowed: 1..100)",
+        "--rcvbuf 0            | invalid value for option '--rcvbuf': 0 is out of range (allowed: 1..2147483647)",
+        "--variant PER_PLANET  | Invalid value for option '--variant' (V): expected one of [NONE, PER_SOCKET,",
+        "--lock SPIN           | Invalid value for option '--lock': expected one of [TTAS, TICKET, MCS,",
+    })
+    void deferDemo_badInput_oneLineNamingTheValue_exit2(String args, String message) {
+        Result r = run(("defer-demo " + args.trim()).split(" +"));
+
+        assertThat(r.status()).isEqualTo(Main.USAGE_ERROR);
+        assertThat(r.err()).startsWith("percpu-defer: " + message);
+        assertThat(r.err().strip().lines()).hasSize(1);
+    }
+
+    @Test
     void unknownCommand_oneLine_exit2() {
         Result r = run("frobnicate");
 
