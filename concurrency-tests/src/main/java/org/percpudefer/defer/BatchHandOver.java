@@ -99,12 +99,7 @@ public final class BatchHandOver {
         }
 
         private int takeAll() {
-            int n = 0;
-            for (Deferrable d = (Deferrable) HEAD.getAndSet(this, null); d != null; d = d.next) {
-                ((Obj) d).frees.incrementAndGet();
-                n++;
-            }
-            return n;
+            return Fixture.freeAll((Deferrable) HEAD.getAndSet(this, null));
         }
 
         @Actor

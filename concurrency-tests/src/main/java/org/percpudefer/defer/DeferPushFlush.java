@@ -131,12 +131,7 @@ public final class DeferPushFlush {
 
         @Arbiter
         public void owner(II_Result r) {
-            int n = 0;
-            for (Deferrable d = (Deferrable) HEAD.getAndSet(this, null); d != null; d = d.next) {
-                ((Obj) d).frees.incrementAndGet();
-                n++;
-            }
-            r.r1 = n;
+            r.r1 = Fixture.freeAll((Deferrable) HEAD.getAndSet(this, null));
             r.r2 = Fixture.frees(a, b);
         }
     }

@@ -31,6 +31,16 @@ final class Fixture {
         return lists;
     }
 
+    /** For the weakened copies: frees every object of a taken list, and returns how many. */
+    static int freeAll(Deferrable list) {
+        int n = 0;
+        for (Deferrable d = list; d != null; d = d.next) {
+            ((Obj) d).frees.incrementAndGet();
+            n++;
+        }
+        return n;
+    }
+
     /** Frees of both objects, as one number per object: 11 means each freed exactly once. */
     static int frees(Obj a, Obj b) {
         return a.frees.get() * 10 + b.frees.get();

@@ -260,15 +260,20 @@ public abstract class DeferLists<T extends Deferrable> {
         return (int) DEFER_MAX.getOpaque(this);
     }
 
-    /** {@link #DEFERRED} if {@code target} can take a deferral from {@code self}, else the local reason. */
-    final int targetReason(int self, int target) {
+    /**
+     * The checks every variant that sends objects home starts with: {@link #DEFERRED} if the object may
+     * go to {@code target}, else why not ({@link #LOCAL_OWN}, {@link #LOCAL_OFFLINE} for an offline or
+     * out-of-range CPU, {@link #LOCAL_DISABLED} for {@code deferMax == 0}). The "full" check is the
+     * variant's, on its own count.
+     */
+    final int localReason(int self, int target, int max) {
         if (target == self) {
             return LOCAL_OWN;
         }
         if (target < 0 || target >= softnet.length || !machine.cpu(target).isOnline()) {
             return LOCAL_OFFLINE;
         }
-        return DEFERRED;
+        return max == 0 ? LOCAL_DISABLED : DEFERRED;
     }
 
     /** Frees one object on {@code self}, counting why. */

@@ -42,13 +42,10 @@ final class LlistLists<T extends Deferrable> extends DeferLists<T> {
     @Override
     int defer(int self, T obj) {
         int target = obj.allocCpu;
-        int reason = targetReason(self, target);
+        int max = deferMaxOnce(); // READ_ONCE(sysctl_skb_defer_max)
+        int reason = localReason(self, target, max);
         if (reason != DEFERRED) {
             return freeLocal(self, obj, reason);
-        }
-        int max = deferMaxOnce();
-        if (max == 0) {
-            return freeLocal(self, obj, LOCAL_DISABLED);
         }
         DeferNode list = softnet[target].nodes[perNode ? machine.cpu(self).node() : 0];
         if (list.countOnce() >= max) { // atomic_read: lockless full check

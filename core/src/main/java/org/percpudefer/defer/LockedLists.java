@@ -43,13 +43,10 @@ final class LockedLists<T extends Deferrable> extends DeferLists<T> {
     @Override
     int defer(int self, T obj) {
         int target = obj.allocCpu;
-        int reason = targetReason(self, target);
+        int max = deferMaxOnce(); // READ_ONCE(sysctl_skb_defer_max)
+        int reason = localReason(self, target, max);
         if (reason != DEFERRED) {
             return freeLocal(self, obj, reason);
-        }
-        int max = deferMaxOnce();
-        if (max == 0) {
-            return freeLocal(self, obj, LOCAL_DISABLED);
         }
         if (softnet[target].deferCountOnce() >= max) { // lockless: READ_ONCE(sd->defer_count)
             return freeLocal(self, obj, LOCAL_FULL);
