@@ -55,8 +55,23 @@ final class IpiDemo implements Callable<Integer> {
             description = "How an idle target waits: ${COMPLETION-CANDIDATES} (default: ${DEFAULT-VALUE}).")
     Idle idle = Idle.both;
 
+    @Option(names = "--pairs", paramLabel = "WHICH",
+            description = "Which pairs: all (every ordered pair), ring (each CPU to the next), auto (all up to "
+                    + "4 CPUs, else ring) (default: ${DEFAULT-VALUE}).")
+    Pairs pairs = Pairs.auto;
+
     @Option(names = "--no-pin", description = "Do not pin CPU threads to cores.")
     boolean noPin;
+
+    /** Which pairs of CPUs bounce IPIs. */
+    enum Pairs {
+        /** Every ordered pair: N * (N - 1) of them. */
+        all,
+        /** Each CPU to the next one: N pairs, so many-core runs stay short. */
+        ring,
+        /** All up to 4 CPUs, else ring. */
+        auto
+    }
 
     static final int MAX_ROUNDS = 100_000_000;
 
@@ -98,10 +113,12 @@ final class IpiDemo implements Callable<Integer> {
             out.printf("%d measured round trips per pair after %d warm-up; nanoseconds%n", roundTrips, warmup);
             out.printf("  %-14s %9s %9s %9s %9s %9s%n", "pair", "p50", "p90", "p99", "p99.9", "max");
             out.flush();
+            boolean ring = pairs == Pairs.ring || (pairs == Pairs.auto && cpus > 4);
             for (int from = 0; from < cpus; from++) {
                 for (int to = 0; to < cpus; to++) {
-                    if (from == to && cpus > 1) {
-                        continue; // one CPU alone measures IPIs to itself
+                    // no self pairs, except a CPU alone, which measures IPIs to itself; ring: the next CPU only
+                    if ((from == to && cpus > 1) || (ring && to != (from + 1) % cpus)) {
+                        continue;
                     }
                     RoundTrips trips = new RoundTrips(machine, from, to, warmup, roundTrips);
                     machine.host(from, trips);

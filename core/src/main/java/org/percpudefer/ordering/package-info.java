@@ -57,6 +57,10 @@
  *     <tr><td>{@code atomic_inc_return(&x)}</td><td>{@code incReturnX()}</td>
  *         <td>{@code getAndAdd(1) + 1} (volatile)</td>
  *         <td>Fully ordered value-returning atomic in both models.</td></tr>
+ *     <tr><td>{@code atomic_add(n, &x)}, {@code atomic_sub(n, &x)}</td><td>{@code addX(n)}, {@code subX(n)}</td>
+ *         <td>{@code getAndAdd} (volatile)</td>
+ *         <td>The LKMM leaves non-value-returning atomics unordered; the JDK has no unordered atomic add, so
+ *             ours are stronger than needed, and no code relies on the difference.</td></tr>
  *     <tr><td>{@code spin_lock()} / {@code spin_unlock()}</td><td>a lock's {@code lock()} /
  *         {@code unlock()}</td><td>acquire / release (or stronger)</td>
  *         <td>Every lock kind we ship gives at least acquire on lock and release on unlock, as the

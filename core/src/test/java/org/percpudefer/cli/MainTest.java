@@ -69,6 +69,16 @@ class MainTest {
     }
 
     @Test
+    void ipiDemo_ring_measuresEachCpuToTheNext() {
+        Result r = run("ipi-demo", "--cpus", "3", "--pairs", "ring", "--round-trips", "10", "--warmup", "0",
+                "--idle", "polling", "--no-pin");
+
+        assertThat(r.status()).as(r.err()).isZero();
+        assertThat(r.out()).contains("cpu0 -> cpu1").contains("cpu1 -> cpu2").contains("cpu2 -> cpu0")
+                .doesNotContain("cpu0 -> cpu2");
+    }
+
+    @Test
     void noCommand_runsTheMainJobWithTheOptionsGiven() {
         Result r = run("--cpus", "1", "--round-trips", "5", "--warmup", "0", "--idle", "polling", "--no-pin");
 
