@@ -15,23 +15,29 @@ COLOURS = ["#1f77b4", "#d62728", "#2ca02c", "#ff7f0e", "#9467bd", "#8c564b", "#e
 
 
 def load(paths, metric):
-    lines = defaultdict(dict)
-    unit = ""
+    results = []
     for path in paths:
         with open(path) as f:
-            for r in json.load(f):
-                name = r["benchmark"].rsplit(".", 2)[-2]
-                params = ",".join(f"{k}={v}" for k, v in sorted(r.get("params", {}).items()))
-                key = f"{name} {params}".strip()
-                if metric == "score":
-                    m = r["primaryMetric"]
-                else:
-                    m = r.get("secondaryMetrics", {}).get(metric)
-                    if m is None:
-                        continue
-                unit = m["scoreUnit"]
-                lines[key][r["threads"]] = m["score"]
-    return lines, unit
+            results.extend(json.load(f))
+    # parameters with one value across every result go to the title, not into each line's label
+    values = defaultdict(set)
+    for r in results:
+        for k, v in r.get("params", {}).items():
+            values[k].add(v)
+    common = {k: next(iter(v)) for k, v in values.items() if len(v) == 1}
+    names = {r["benchmark"].rsplit(".", 2)[-2] for r in results}
+    lines = defaultdict(dict)
+    unit = ""
+    for r in results:
+        name = r["benchmark"].rsplit(".", 2)[-2] if len(names) > 1 else ""
+        params = ",".join(f"{k}={v}" for k, v in sorted(r.get("params", {}).items()) if k not in common)
+        key = f"{name} {params}".strip() or r["benchmark"].rsplit(".", 2)[-2]
+        m = r["primaryMetric"] if metric == "score" else r.get("secondaryMetrics", {}).get(metric)
+        if m is None:
+            continue
+        unit = m["scoreUnit"]
+        lines[key][r["threads"]] = m["score"]
+    return lines, unit, common
 
 
 def svg(lines, unit, title):
@@ -74,10 +80,11 @@ def main():
     ap.add_argument("--title", default="JMH results")
     ap.add_argument("files", nargs="+")
     a = ap.parse_args()
-    lines, unit = load(a.files, a.metric)
+    lines, unit, common = load(a.files, a.metric)
     if not lines:
         sys.exit(f"chart.py: no result has the metric '{a.metric}'")
-    print(svg(lines, unit, a.title))
+    title = a.title + ("" if not common else " (" + ", ".join(f"{k}={v}" for k, v in sorted(common.items())) + ")")
+    print(svg(lines, unit, title))
 
 
 if __name__ == "__main__":
