@@ -249,20 +249,31 @@ public final class Cpu {
         inbox.wake();
     }
 
-    /** Waits, without giving up on interrupts, until this CPU has seen {@code wanted}. */
-    void awaitAcknowledged(int wanted) {
+    /**
+     * Waits, without giving up on interrupts, until this CPU has seen {@code wanted}.
+     *
+     * @return true when it has; false if the CPU stopped first (closed machine, or its loop died)
+     */
+    boolean awaitAcknowledged(int wanted) {
         boolean interrupted = false;
-        synchronized (ackLock) {
-            while (acked != wanted) {
-                try {
-                    ackLock.wait();
-                } catch (InterruptedException e) {
-                    interrupted = true;
+        try {
+            synchronized (ackLock) {
+                while (acked != wanted) {
+                    if (acked == STOPPED) {
+                        return false;
+                    }
+                    try {
+                        ackLock.wait();
+                    } catch (InterruptedException e) {
+                        interrupted = true;
+                    }
                 }
+                return true;
             }
-        }
-        if (interrupted) {
-            Thread.currentThread().interrupt();
+        } finally {
+            if (interrupted) {
+                Thread.currentThread().interrupt();
+            }
         }
     }
 
@@ -274,14 +285,20 @@ public final class Cpu {
     // ---------------------------------------------------------------- the CPU's own thread
 
     private void run() {
-        String pinFailure = plannedCore < 0 ? "not pinned" : Affinity.pinCurrentThread(plannedCore);
-        pinning = new Pinning(id, pinFailure == null ? plannedCore : -1, machine.coreShared(plannedCore),
-                pinFailure == null ? "sched_setaffinity" : pinFailure);
+        try {
+            String pinFailure = plannedCore < 0 ? "not pinned" : Affinity.pinCurrentThread(plannedCore);
+            pinning = new Pinning(id, pinFailure == null ? plannedCore : -1, machine.coreShared(plannedCore),
+                    pinFailure == null ? "sched_setaffinity" : pinFailure);
+        } catch (Throwable e) { // never leave boot() waiting
+            pinning = new Pinning(id, -1, false, "pinning failed: " + e);
+        }
         machine.booted();
         try {
             loop();
         } catch (Throwable e) { // a bug in the loop itself: report it, and let close() join us
             machine.fault(id, "loop", e);
+        } finally {
+            acknowledge(STOPPED); // releases any hotplug caller still waiting for this CPU
         }
     }
 

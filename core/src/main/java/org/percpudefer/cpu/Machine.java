@@ -21,9 +21,12 @@ import java.util.concurrent.CountDownLatch;
  * }
  * }</pre>
  *
- * <p>All methods may be called from any thread, simulated CPU or not, except where a method says
- * otherwise. {@link #close()} stops and joins every CPU thread; after it, IPIs are refused with
- * {@link CallSingleData#OFFLINE} and the other mutators throw {@link IllegalStateException}.
+ * <p>All methods may be called from any thread, simulated CPU or not, except {@link #offline},
+ * {@link #online} and {@link #close()}, which wait for CPUs and so refuse to run on one of this machine's
+ * CPUs. {@link #close()} stops and joins every CPU thread; after it, IPIs are refused with
+ * {@link CallSingleData#OFFLINE} and the other mutators throw {@link IllegalStateException}. An IPI whose
+ * sender saw the target online just before {@code close()} began may stay queued, never run: nothing
+ * runs after close.
  */
 public final class Machine implements AutoCloseable {
 
@@ -54,8 +57,10 @@ public final class Machine implements AutoCloseable {
     private CpuHook[] idleHooks = new CpuHook[0];
     private CpuHook[] offlineHooks = new CpuHook[0];
 
-    /** Serializes hotplug and close; guards {@link #online} and {@link #closed}. */
+    /** Guards {@link #online}, {@link #closed} and the hook arrays' copy-on-write; held only briefly. */
     private final Object hotplug = new Object();
+    /** Serializes offline()/online() callers; held while one waits for a CPU's acknowledgement. */
+    private final Object hotplugSerial = new Object();
     private int online;
     private boolean closed;
 
@@ -231,7 +236,8 @@ public final class Machine implements AutoCloseable {
      *
      * @param cpu the CPU, {@code 0..cpus() - 1}; idempotent if already offline
      * @throws IllegalArgumentException if {@code cpu} is out of range
-     * @throws IllegalStateException    if it is the last online CPU, the caller is that CPU, or the machine is closed
+     * @throws IllegalStateException    if it is the last online CPU, the caller is a CPU of this machine, or
+     *                                  the machine is closed
      */
     public void offline(int cpu) {
         setOnline(cpu(cpu), false);
@@ -242,7 +248,7 @@ public final class Machine implements AutoCloseable {
      *
      * @param cpu the CPU, {@code 0..cpus() - 1}; idempotent if already online
      * @throws IllegalArgumentException if {@code cpu} is out of range
-     * @throws IllegalStateException    if the machine is closed
+     * @throws IllegalStateException    if the caller is a CPU of this machine, or the machine is closed
      */
     public void online(int cpu) {
         setOnline(cpu(cpu), true);
@@ -371,6 +377,13 @@ public final class Machine implements AutoCloseable {
         }
     }
 
+    /** @return whether {@link #close()} has been called */
+    public boolean isClosed() {
+        synchronized (hotplug) {
+            return closed;
+        }
+    }
+
     /** @return whether every CPU thread has terminated (true after {@link #close()}) */
     public boolean terminated() {
         for (Cpu cpu : cpus) {
@@ -438,22 +451,36 @@ public final class Machine implements AutoCloseable {
     }
 
     private void setOnline(Cpu cpu, boolean up) {
-        if (Cpu.currentOrNull() == cpu) {
-            throw new IllegalStateException("cpu " + cpu.id() + " cannot take itself "
-                    + (up ? "online" : "offline") + ": call from another thread");
+        Cpu self = Cpu.currentOrNull();
+        if (self != null && self.machine() == this) {
+            throw new IllegalStateException((up ? "online(" : "offline(") + cpu.id() + ") called on cpu " + self.id()
+                    + " of the same machine: a CPU must not wait for another CPU's acknowledgement (that CPU may be"
+                    + " waiting for it); call it from a thread outside the machine");
         }
-        synchronized (hotplug) {
-            ensureOpen();
-            if (cpu.isOnline() == up) {
-                return;
-            }
-            if (!up && online == 1) {
-                throw new IllegalStateException("cpu " + cpu.id() + " is the last online cpu: at least one must stay online");
-            }
+        // Hotplug operations are serialized by hotplugSerial, but the wait for the CPU's acknowledgement
+        // happens outside the hotplug monitor, so the CPUs can call host(), openSoftirq() and the like
+        // (which take it briefly) meanwhile.
+        synchronized (hotplugSerial) {
             int st = up ? Cpu.ONLINE : Cpu.OFFLINE;
-            cpu.request(st);
-            cpu.awaitAcknowledged(st);
-            online += up ? 1 : -1;
+            synchronized (hotplug) {
+                ensureOpen();
+                if (cpu.isOnline() == up) {
+                    return;
+                }
+                if (!up && online == 1) {
+                    throw new IllegalStateException("cpu " + cpu.id() + " is the last online cpu: at least one must stay online");
+                }
+                cpu.request(st);
+            }
+            boolean acknowledged = cpu.awaitAcknowledged(st);
+            synchronized (hotplug) {
+                if (acknowledged) {
+                    online += up ? 1 : -1;
+                } else {
+                    throw new IllegalStateException("cpu " + cpu.id() + " stopped before it went "
+                            + (up ? "online" : "offline") + ": the machine was closed meanwhile");
+                }
+            }
         }
     }
 

@@ -106,7 +106,8 @@ public abstract class DeferLists<T extends Deferrable> {
     /**
      * Builds the defer lists of {@code machine} and installs them: as its NET_RX action (the flush at the
      * end of each run), as an idle hook (flush before parking) and as an offline hook (drain). One set of
-     * lists per machine: a second install replaces the NET_RX action.
+     * lists per machine: a second install replaces the NET_RX action, and its hooks run beside the
+     * first one's.
      *
      * @param machine   the running machine
      * @param variant   which step of the kernel's history to emulate
@@ -142,16 +143,21 @@ public abstract class DeferLists<T extends Deferrable> {
      * @param obj the object; its {@code allocCpu} says where it goes
      * @return {@link #DEFERRED}, or the reason it was freed here: {@link #LOCAL_OWN},
      *         {@link #LOCAL_OFFLINE}, {@link #LOCAL_FULL}, {@link #LOCAL_DISABLED}
-     * @throws IllegalStateException if the calling thread is not a simulated CPU
+     * @throws IllegalStateException if the calling thread is not a simulated CPU of this machine
      */
     public final int attemptDeferFree(T obj) {
-        int self = Cpu.currentId();
-        if (self < 0) {
-            throw new IllegalStateException("attemptDeferFree on thread '" + Thread.currentThread().getName()
-                    + "': call it on a simulated CPU");
-        }
         Objects.requireNonNull(obj, "obj");
-        return defer(self, obj);
+        return defer(currentCpu("attemptDeferFree"), obj);
+    }
+
+    /** The calling CPU's number; it must be a CPU of this machine (its counters and batches are plain). */
+    private int currentCpu(String what) {
+        Cpu cpu = Cpu.currentOrNull();
+        if (cpu == null || cpu.machine() != machine) {
+            throw new IllegalStateException(what + " on thread '" + Thread.currentThread().getName()
+                    + "': call it on a simulated CPU of the machine these lists were installed on");
+        }
+        return cpu.id();
     }
 
     /**
@@ -160,10 +166,10 @@ public abstract class DeferLists<T extends Deferrable> {
      * before the CPU parks; call it before each poll of a receive loop.
      *
      * @return objects freed and handed over
-     * @throws IllegalStateException if the calling thread is not a simulated CPU
+     * @throws IllegalStateException if the calling thread is not a simulated CPU of this machine
      */
     public final int flush() {
-        return flushOn(Cpu.current().id());
+        return flushOn(currentCpu("flush"));
     }
 
     /** @return {@code net.core.skb_defer_max} as set now */
@@ -230,8 +236,8 @@ public abstract class DeferLists<T extends Deferrable> {
      * @throws IllegalStateException if the machine's CPUs are still running
      */
     public final int drain() {
-        if (!machine.terminated()) {
-            throw new IllegalStateException("drain() needs a closed machine: its CPUs still run");
+        if (!machine.isClosed() || !machine.terminated()) {
+            throw new IllegalStateException("drain() needs a closed machine: its CPUs may still run");
         }
         int n = 0;
         for (int cpu = 0; cpu < softnet.length; cpu++) {
@@ -312,12 +318,17 @@ public abstract class DeferLists<T extends Deferrable> {
         return n;
     }
 
-    /** Frees a list {@code cpu} took from its own defer list, counted as one flush. */
-    final int flushChain(int cpu, Deferrable list) {
+    /** The length of a chain. */
+    static int length(Deferrable list) {
         int n = 0;
         for (Deferrable d = list; d != null; d = d.next) {
             n++;
         }
+        return n;
+    }
+
+    /** Frees a list of {@code n} objects {@code cpu} took from its own defer list, counted as one flush. */
+    final void flushChain(int cpu, Deferrable list, int n) {
         if (n > 0) {
             DeferCounters c = counters[cpu];
             c.add(DeferCounters.FLUSHED, n);
@@ -325,7 +336,6 @@ public abstract class DeferLists<T extends Deferrable> {
             c.max(DeferCounters.MAX_LENGTH, n);
         }
         freeChain(list);
-        return n;
     }
 
     /**
@@ -338,7 +348,14 @@ public abstract class DeferLists<T extends Deferrable> {
         if (!t.cmpxchgIpiScheduled(0, 1)) { // fully ordered; pairs with the release in triggerRxSoftirq
             return; // an IPI is already on its way: it will raise NET_RX, which flushes our push too
         }
-        if (machine.callFunctionSingleAsync(target, t.deferCsd) == CallSingleData.SENT) {
+        int sent;
+        try {
+            sent = machine.callFunctionSingleAsync(target, t.deferCsd);
+        } catch (RuntimeException e) {
+            t.setIpiScheduledRelease(0); // the next kick may try again
+            throw e;
+        }
+        if (sent == CallSingleData.SENT) {
             counters[self].add(DeferCounters.IPIS_SENT, 1);
         } else {
             t.setIpiScheduledRelease(0); // went offline meanwhile: its offline drain and our wake cover it

@@ -80,7 +80,7 @@ abstract class DeferLock {
 
         @Override
         void unlock(int cpu) {
-            // Only the holder writes owner, so a plain read of it is its own last write.
+            // Only the holder writes owner, so READ_ONCE of it returns its own last write (coherence).
             OWNER.setRelease(this, (int) OWNER.getOpaque(this) + 1); // smp_store_release: hands over
         }
     }

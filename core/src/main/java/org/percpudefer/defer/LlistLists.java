@@ -74,16 +74,30 @@ final class LlistLists<T extends Deferrable> extends DeferLists<T> {
     @Override
     int flushOn(int cpu) {
         int n = 0;
+        RuntimeException failed = null;
         for (DeferNode list : softnet[cpu].nodes) { // PER_NODE: the flush walks every node's list
             if (list.listOnce() == null) { // lockless hint
                 continue;
             }
-            int taken = flushChain(cpu, list.xchgList(null)); // llist_del_all: pairs with the pushes' cmpxchg
-            list.subCount(taken); // atomic_sub: see the notes for why not atomic_set(0) before the take
-            if (taken > deferMaxOnce()) {
+            Deferrable taken = list.xchgList(null); // llist_del_all: pairs with the pushes' cmpxchg
+            int len = length(taken);
+            list.subCount(len); // atomic_sub, before freeing: a reclaimer that throws leaves no phantom count
+            if (len > deferMaxOnce()) {
                 counters[cpu].add(DeferCounters.OVERSHOOTS, 1);
             }
-            n += taken;
+            n += len;
+            try {
+                flushChain(cpu, taken, len);
+            } catch (RuntimeException e) { // the other nodes' lists are still flushed
+                if (failed == null) {
+                    failed = e;
+                } else {
+                    failed.addSuppressed(e);
+                }
+            }
+        }
+        if (failed != null) {
+            throw failed;
         }
         return n;
     }

@@ -16,7 +16,7 @@ public enum LockKind {
     /**
      * Queued MCS lock: each waiter spins on its own node, so the lock line is not bounced between waiters
      * (the idea under the kernel's qspinlock). One node per simulated CPU, shared by every MCS lock of the
-     * machine, as the kernel's per-CPU mcs nodes are: a CPU holds at most one defer lock at a time.
+     * same lists, as the kernel's per-CPU mcs nodes are: a CPU holds at most one defer lock at a time.
      */
     MCS,
     /** {@code java.util.concurrent.locks.ReentrantLock}, non-fair: spins briefly, then parks. */

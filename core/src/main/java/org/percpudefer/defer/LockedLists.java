@@ -16,12 +16,13 @@ final class LockedLists<T extends Deferrable> extends DeferLists<T> {
      * hint. Neither lockless read decides anything that needs ordering: a stale count only makes a
      * producer free locally or take the lock to find the list full; a stale null head only makes the
      * owner skip this flush, and the push it missed is covered by the kick, the wake of an empty list's
-     * owner, or the owner's next NET_RX / idle flush (jcstress: DeferHintMissed).
+     * owner, or the owner's next NET_RX / idle flush (jcstress: DeferPushFlush.PushVsFlush,
+     * DeferIpiScheduled.KickAfterClear).
      *
      * The lock's acquire/release orders everything else: a producer's obj.next and the new head are
      * visible to the owner that takes the list under the same lock.
      *
-     * BATCHED: a producer chains objects per target in its own SoftnetData (its thread only, plain), and
+     * BATCHED: a producer chains objects per target in its own Outgoing (its thread only, plain), and
      * splices a whole chain in one critical section: the cost of the lock and of the line bounce is paid
      * once per batch. The splice re-checks room under the lock and frees what does not fit locally.
      */
@@ -56,13 +57,13 @@ final class LockedLists<T extends Deferrable> extends DeferLists<T> {
             splice(self, target, obj, obj, 1, max);
             return DEFERRED;
         }
-        SoftnetData mine = softnet[self];
-        SoftnetData.Batch b = mine.outgoing[target];
+        SoftnetData.Outgoing out = softnet[self].outgoing;
+        SoftnetData.Batch b = out.batches[target];
         if (b.count == 0) {
             b.tail = obj;
             if (!b.pending) {
                 b.pending = true;
-                mine.pendingTargets[mine.pendingCount++] = target;
+                out.pendingTargets[out.pendingCount++] = target;
             }
         }
         obj.next = b.head;
@@ -130,11 +131,7 @@ final class LockedLists<T extends Deferrable> extends DeferLists<T> {
                 c.add(DeferCounters.HANDOVERS, 1);
             }
         }
-        if (rest != null) {
-            c.add(LOCAL_FULL, n - taken);
-            freeChain(rest);
-        }
-        if (taken > 0) {
+        if (taken > 0) { // first: what is on the list must get its kick and wake even if a free below throws
             int half = max >> 1;
             if (before <= half && before + taken > half) { // one push: before == half, as the kernel has it
                 kick(self, target);
@@ -142,6 +139,10 @@ final class LockedLists<T extends Deferrable> extends DeferLists<T> {
             if (before == 0) {
                 wakeOwner(self, target);
             }
+        }
+        if (rest != null) {
+            c.add(LOCAL_FULL, n - taken);
+            freeChain(rest);
         }
     }
 
@@ -169,10 +170,19 @@ final class LockedLists<T extends Deferrable> extends DeferLists<T> {
 
     @Override
     int flushOn(int cpu) {
-        int handed = batched ? handOverAll(cpu) : 0;
+        int handed = 0;
+        try {
+            handed = batched ? handOverAll(cpu) : 0;
+        } finally { // the CPU's own list is flushed even if a hand-over's local free threw
+            handed += flushOwn(cpu);
+        }
+        return handed;
+    }
+
+    private int flushOwn(int cpu) {
         SoftnetData sd = softnet[cpu];
         if (sd.deferListOnce() == null) { // lockless hint: READ_ONCE(sd->defer_list)
-            return handed;
+            return 0;
         }
         Deferrable list;
         DeferLock lock = sd.lock;
@@ -192,7 +202,9 @@ final class LockedLists<T extends Deferrable> extends DeferLists<T> {
             }
         }
         counters[cpu].add(DeferCounters.LOCKS, 1);
-        return handed + flushChain(cpu, list);
+        int n = length(list);
+        flushChain(cpu, list, n);
+        return n;
     }
 
     private static Deferrable takeAllLocked(SoftnetData sd) {
@@ -202,20 +214,23 @@ final class LockedLists<T extends Deferrable> extends DeferLists<T> {
         return list;
     }
 
-    /** BATCHED: hands every non-empty outgoing batch of {@code cpu} over. */
+    /**
+     * BATCHED: hands every non-empty outgoing batch of {@code cpu} over. The pending targets are popped
+     * one by one, so a hand-over that throws leaves the rest listed for the next call, and a target a
+     * reclaimer lists again meanwhile is handed over in this same loop.
+     */
     private int handOverAll(int cpu) {
-        SoftnetData mine = softnet[cpu];
+        SoftnetData.Outgoing out = softnet[cpu].outgoing;
         int handed = 0;
-        for (int i = 0; i < mine.pendingCount; i++) {
-            int target = mine.pendingTargets[i];
-            SoftnetData.Batch b = mine.outgoing[target];
+        while (out.pendingCount > 0) {
+            int target = out.pendingTargets[--out.pendingCount];
+            SoftnetData.Batch b = out.batches[target];
             b.pending = false;
             if (b.count > 0) {
                 handed += b.count;
                 handOver(cpu, target, b);
             }
         }
-        mine.pendingCount = 0;
         return handed;
     }
 

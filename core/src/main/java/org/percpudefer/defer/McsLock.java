@@ -15,15 +15,15 @@ final class McsLock extends DeferLock {
      *
      * lock:   node.next = null; node.locked = 1 (plain: nobody sees the node before the xchg publishes it)
      *         prev = xchg(&tail, node)                 fully ordered: publishes the node's fields
-     *         if prev: WRITE_ONCE(prev.next, node); spin while smp_load_acquire(&node.locked)
-     * unlock: if !READ_ONCE(node.next):
+     *         if prev: smp_store_release(prev.next, node); spin while smp_load_acquire(&node.locked)
+     * unlock: if !smp_load_acquire(&node.next):
      *             if cmpxchg(&tail, node, null): done   no successor
-     *             spin until READ_ONCE(node.next)       a successor is between its xchg and its link
+     *             spin until smp_load_acquire(&node.next)   a successor is between its xchg and its link
      *         smp_store_release(&next.locked, 0)        hands the critical section over
      * The acquire on locked pairs with the release in the predecessor's unlock.
      */
 
-    /** One per simulated CPU, shared by every MCS lock of a machine: a CPU holds one defer lock at a time. */
+    /** One per simulated CPU, shared by every MCS lock of one DeferLists: a CPU holds one defer lock at a time. */
     static final class Node {
         private static final VarHandle LOCKED = handle(MethodHandles.lookup(), "locked", int.class);
         private static final VarHandle NEXT = handle(MethodHandles.lookup(), "next", Node.class);
@@ -66,7 +66,7 @@ final class McsLock extends DeferLock {
         if (prev == null) {
             return false;
         }
-        Node.NEXT.setOpaque(prev, node); // WRITE_ONCE(prev->next, node)
+        Node.NEXT.setRelease(prev, node); // smp_store_release: pairs with the predecessor's acquire in unlock
         while ((int) Node.LOCKED.getAcquire(node) != 0) { // pairs with the predecessor's release
             Thread.onSpinWait();
         }
@@ -76,13 +76,13 @@ final class McsLock extends DeferLock {
     @Override
     void unlock(int cpu) {
         Node node = nodes[cpu];
-        Node next = (Node) Node.NEXT.getOpaque(node);
+        Node next = (Node) Node.NEXT.getAcquire(node); // acquire: the successor's node fields are visible
         if (next == null) {
             if (TAIL.compareAndSet(this, node, (Node) null)) { // cmpxchg: nobody queued behind us
                 node.inUse = false;
                 return;
             }
-            while ((next = (Node) Node.NEXT.getOpaque(node)) == null) { // successor is linking itself
+            while ((next = (Node) Node.NEXT.getAcquire(node)) == null) { // successor is linking itself
                 Thread.onSpinWait();
             }
         }

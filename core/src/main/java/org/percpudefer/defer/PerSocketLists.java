@@ -43,9 +43,11 @@ final class PerSocketLists<T extends Deferrable> extends DeferLists<T> {
         if (socket.listOnce() == null) {
             return 0;
         }
-        int taken = flushChain(cpu, socket.xchgList(null));
-        socket.subCount(taken); // exact, as in LlistLists
-        return taken;
+        Deferrable taken = socket.xchgList(null);
+        int n = length(taken);
+        socket.subCount(n); // exact, and before freeing, as in LlistLists
+        flushChain(cpu, taken, n);
+        return n;
     }
 
     @Override

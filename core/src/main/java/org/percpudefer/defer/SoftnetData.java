@@ -9,14 +9,30 @@ import org.percpudefer.cpu.CallSingleData;
  * One CPU's defer state, the part of the kernel's {@code struct softnet_data} this project emulates: the
  * defer lock, the list head, the count, {@code ipiScheduled} and the call-single-data of the kick, on
  * cache lines of their own (padding before and after, 128 bytes each, so two CPUs' states never share a
- * line, whichever way the heap places them). Also the CPU's own-thread state of the {@code BATCHED}
- * variant (its outgoing batches) and of {@code PER_NODE} (its per-node lists).
+ * line, whichever way the heap places them). Also references to the CPU's {@code BATCHED} outgoing
+ * batches and its {@code PER_NODE} per-node lists, each in objects of their own.
  */
 final class SoftnetData extends SoftnetFields {
     long q01, q02, q03, q04, q05, q06, q07, q08, q09, q10, q11, q12, q13, q14, q15, q16;
 
     SoftnetData(int cpu, DeferLock lock, int nodes, int cpus, boolean batched) {
         super(cpu, lock, nodes, cpus, batched);
+    }
+
+    /** A producer's outgoing batches ({@code BATCHED}); the producer's thread only. */
+    static final class Outgoing {
+        final Batch[] batches;
+        /** Targets whose batch may be non-empty: a stack, popped by the hand-over of all batches. */
+        final int[] pendingTargets;
+        int pendingCount;
+
+        Outgoing(int cpus) {
+            batches = new Batch[cpus];
+            for (int t = 0; t < cpus; t++) {
+                batches[t] = new Batch();
+            }
+            pendingTargets = new int[cpus];
+        }
     }
 
     /** A producer's pending objects for one target CPU ({@code BATCHED}); the producer's thread only. */
@@ -48,11 +64,11 @@ abstract class SoftnetFields extends SoftnetPad {
     final DeferLock lock;
     /** PER_NODE only: one list per producer node, each on its own lines. */
     final DeferNode[] nodes;
-    /** BATCHED only, this CPU's thread only: outgoing batches, by target CPU. */
-    final SoftnetData.Batch[] outgoing;
-    /** BATCHED only, this CPU's thread only: targets whose outgoing batch is non-empty. */
-    final int[] pendingTargets;
-    int pendingCount;
+    /**
+     * BATCHED only, this CPU's thread only: its outgoing batches. A separate object, so that the
+     * producer's own writes never share a line with the fields other CPUs write here.
+     */
+    final SoftnetData.Outgoing outgoing;
     /** Set once the lists are installed: the kick, which raises NET_RX here. */
     CallSingleData deferCsd;
 
@@ -70,13 +86,7 @@ abstract class SoftnetFields extends SoftnetPad {
         for (int n = 0; n < nodes; n++) {
             this.nodes[n] = new DeferNode();
         }
-        this.outgoing = batched ? new SoftnetData.Batch[cpus] : null;
-        this.pendingTargets = batched ? new int[cpus] : null;
-        if (batched) {
-            for (int t = 0; t < cpus; t++) {
-                outgoing[t] = new SoftnetData.Batch();
-            }
-        }
+        this.outgoing = batched ? new SoftnetData.Outgoing(cpus) : null;
     }
 
     /** READ_ONCE(sd->defer_list). */

@@ -223,7 +223,54 @@ class MachineTest {
             });
             done.await();
         }
-        assertThat(thrown.get()).hasMessageContaining("cpu 1 cannot take itself offline");
+        assertThat(thrown.get()).hasMessageContaining("offline(1) called on cpu 1 of the same machine");
+    }
+
+    @Test
+    void hotplug_fromAnotherCpuOfTheMachine_isRejected() throws Exception {
+        AtomicReference<Throwable> thrown = new AtomicReference<>();
+        CountDownLatch done = new CountDownLatch(1);
+        try (Machine machine = Machine.boot(parkAtOnce(3))) {
+            machine.host(0, cpu -> {
+                try {
+                    machine.offline(2);
+                } catch (IllegalStateException e) {
+                    thrown.set(e);
+                }
+                done.countDown();
+                return CpuTask.DONE;
+            });
+            done.await();
+            assertThat(machine.cpu(2).isOnline()).isTrue();
+        }
+        assertThat(thrown.get()).hasMessageContaining("offline(2) called on cpu 0 of the same machine");
+    }
+
+    @Test
+    void whileAHotplugWaits_cpusCanStillUseTheMachine() throws Exception {
+        try (Machine machine = Machine.boot(parkAtOnce(3))) {
+            CountDownLatch inStep = new CountDownLatch(1);
+            CountDownLatch hosted = new CountDownLatch(1);
+            // cpu1's step holds back the acknowledgement of offline(1) until it has hosted a task on cpu2,
+            // which takes the machine's monitor: the hotplug caller must not hold it while it waits
+            machine.host(1, cpu -> {
+                inStep.countDown();
+                while (cpu.isOnline()) { // until offline(1) has been requested
+                    Thread.onSpinWait();
+                }
+                machine.host(2, c -> {
+                    hosted.countDown();
+                    return CpuTask.DONE;
+                });
+                return CpuTask.DONE;
+            });
+            inStep.await();
+
+            machine.offline(1);
+
+            hosted.await();
+            assertThat(machine.cpu(1).isOnline()).isFalse();
+        }
     }
 
     @Test
