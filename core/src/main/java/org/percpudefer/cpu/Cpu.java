@@ -37,7 +37,8 @@ public final class Cpu {
      *  - state: written by Machine (hotplug, close) with smp_store_release after its own bookkeeping;
      *    read by this thread with smp_load_acquire at the top of each pass, and by IPI senders with
      *    READ_ONCE, as a hint only (an IPI accepted just before the CPU goes offline still runs: the
-     *    loop drains the inbox in every state, so nothing is stranded).
+     *    loop drains the inbox in every state until it stops; only an IPI racing close() can stay
+     *    queued, after which nothing runs anyway).
      *  - task: installed by Machine.host with cmpxchg (null -> task, fully ordered, so the task's
      *    construction is visible), read here with smp_load_acquire, removed here with
      *    smp_store_release.
