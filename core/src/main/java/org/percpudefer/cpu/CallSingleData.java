@@ -97,13 +97,4 @@ public final class CallSingleData {
     private boolean cmpxchgLocked(int expect, int update) {
         return LOCKED.compareAndSet(this, expect, update);
     }
-
-    static String describe(int result) {
-        return switch (result) {
-            case SENT -> "SENT";
-            case BUSY -> "BUSY";
-            case OFFLINE -> "OFFLINE";
-            default -> "unknown result " + result;
-        };
-    }
 }

@@ -23,7 +23,7 @@ import org.percpudefer.ordering.Barriers;
  * lists.attemptDeferFree(skb);   // DEFERRED, or a LOCAL_* reason when it was freed right here
  * }</pre>
  *
- * <h2>The contract every variant keeps (the 2022 form of {@code skb_attempt_defer_free})</h2>
+ * <h2>The contract (the 2022 form of {@code skb_attempt_defer_free})</h2>
  * <ul>
  *   <li>Free locally, now, on the calling CPU, when the object's {@code allocCpu} is the calling CPU
  *       ({@link #LOCAL_OWN}), out of range or offline ({@link #LOCAL_OFFLINE}), when {@code deferMax} is
@@ -35,9 +35,12 @@ import org.percpudefer.ordering.Barriers;
  *       clears the flag with a release store. At most one kick IPI per target is in flight.</li>
  *   <li>The owner flushes at the end of each NET_RX run (installed here as the NET_RX action; a receive
  *       path that polls calls {@link #flush()} before each poll too): a lockless READ_ONCE of the head as
- *       a hint, then the whole list taken at once, the count reset, and every object freed outside the
- *       lock, on the allocating CPU.</li>
+ *       a hint, then the whole list taken at once, the count reset (the lock-free lists subtract what
+ *       they took), and every object freed outside the lock, on the allocating CPU.</li>
  * </ul>
+ * Two variants keep only part of it, as their kernels did: {@code NONE} frees every object on the
+ * calling CPU ({@link #LOCAL_DISABLED}); {@code PER_SOCKET} defers every object onto the calling CPU's
+ * own socket list (bounded by {@code deferMax}), which that CPU drains.
  *
  * <h2>Bounds</h2>
  * <b>Count:</b> a locked list never holds more than {@code deferMax} objects (we re-check under the lock;
