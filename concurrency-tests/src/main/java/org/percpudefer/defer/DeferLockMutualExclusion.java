@@ -26,7 +26,10 @@ public final class DeferLockMutualExclusion {
     private DeferLockMutualExclusion() {
     }
 
-    /** Shared shape: two CPUs increment under one lock. */
+    /**
+     * Shared shape: two CPUs increment under one lock. (jcstress 0.16 does not see {@code @Actor} methods
+     * declared in a superclass, so each test below repeats its two actors and arbiter.)
+     */
     abstract static class Base {
         final DeferLock lock;
         int counter; // plain: only touched under the lock
