@@ -1,0 +1,64 @@
+package org.percpudefer.ordering;
+
+import static org.openjdk.jcstress.annotations.Expect.ACCEPTABLE;
+import static org.openjdk.jcstress.annotations.Expect.FORBIDDEN;
+
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
+
+import org.openjdk.jcstress.annotations.Actor;
+import org.openjdk.jcstress.annotations.JCStressTest;
+import org.openjdk.jcstress.annotations.Outcome;
+import org.openjdk.jcstress.annotations.State;
+import org.openjdk.jcstress.infra.results.II_Result;
+
+/**
+ * LKMM {@code MP+pooncerelease+poacquireonce}: Never. Message passing with smp_store_release and
+ * smp_load_acquire, which we map to setRelease/getAcquire: the JMM gives the same guarantee (the release
+ * store orders the data before the flag; the acquire load orders the flag before the data read). This is
+ * the pairing ipiScheduled and csd unlock rely on.
+ *
+ * <p>Written in our vocabulary (see {@code org.percpudefer.ordering}): READ_ONCE = getOpaque,
+ * WRITE_ONCE = setOpaque, smp_load_acquire = getAcquire, smp_store_release = setRelease, the barriers
+ * through the shipping {@link Barriers}. Result columns: {@code r0, r1} as the actors' comments name them.
+ *
+ * <p>How to run: {@code java -jar concurrency-tests/target/jcstress.jar -t MP_pooncerelease_poacquireonce}
+ */
+@JCStressTest
+@Outcome(id = "0, 0", expect = ACCEPTABLE, desc = "flag not seen yet")
+@Outcome(id = "0, 1", expect = ACCEPTABLE, desc = "data seen, flag not yet")
+@Outcome(id = "1, 1", expect = ACCEPTABLE, desc = "flag and data seen")
+@Outcome(id = "1, 0", expect = FORBIDDEN, desc = "LKMM MP+pooncerelease+poacquireonce: Never. The release/acquire pair failed to pass the message")
+@State
+public class MP_pooncerelease_poacquireonce {
+
+    private static final VarHandle X = handle("x");
+    private static final VarHandle Y = handle("y");
+
+    @SuppressWarnings("unused")
+    private int x;
+    @SuppressWarnings("unused")
+    private int y;
+
+    private static VarHandle handle(String field) {
+        try {
+            return MethodHandles.lookup().findVarHandle(MP_pooncerelease_poacquireonce.class, field, int.class);
+        } catch (ReflectiveOperationException e) {
+            throw new ExceptionInInitializerError(e);
+        }
+    }
+
+    /** WRITE_ONCE(x, 1); smp_store_release(&y, 1) */
+    @Actor
+    public void p0(II_Result r) {
+        X.setOpaque(this, 1);
+        Y.setRelease(this, 1);
+    }
+
+    /** r0 = smp_load_acquire(&y); r1 = READ_ONCE(x) */
+    @Actor
+    public void p1(II_Result r) {
+        r.r1 = (int) Y.getAcquire(this);
+        r.r2 = (int) X.getOpaque(this);
+    }
+}
