@@ -64,7 +64,9 @@ public final class CallSingleData {
         this.func = Objects.requireNonNull(func, "func");
     }
 
-    /** Whether the csd is queued and its handler has not started yet: a racy snapshot, for reports. */
+    /**
+     * @return whether the csd is queued and its handler has not started yet: a racy snapshot, for reports
+     */
     public boolean inFlight() {
         return lockedOnce() != 0;
     }

@@ -24,7 +24,15 @@ public record MachineConfig(int cpus, int nodes, boolean pin, int idleSpins, int
     /** Default idle yields. */
     public static final int DEFAULT_IDLE_YIELDS = 16;
 
-    /** Validates every component. */
+    /**
+     * Validates every component.
+     *
+     * @param cpus       simulated CPUs
+     * @param nodes      emulated NUMA nodes
+     * @param pin        whether CPU threads pin themselves
+     * @param idleSpins  idle rounds spent spinning
+     * @param idleYields idle rounds spent yielding
+     */
     public MachineConfig {
         if (cpus < 1 || cpus > MAX_CPUS) {
             throw new IllegalArgumentException("cpus " + cpus + " is out of range (allowed: 1.." + MAX_CPUS + ")");

@@ -11,7 +11,7 @@ package org.percpudefer.cpu;
  */
 public record Pinning(int cpu, int core, boolean shared, String detail) {
 
-    /** Whether the thread is pinned to exactly one core, as verified by reading its affinity back. */
+    /** @return whether the thread is pinned to exactly one core, as verified by reading its affinity back */
     public boolean pinned() {
         return core >= 0;
     }

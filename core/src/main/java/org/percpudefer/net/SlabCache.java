@@ -47,7 +47,10 @@ public final class SlabCache<T> {
         this.rounds = new int[cpus];
     }
 
-    /** @return an object, from this CPU's magazine if it has one */
+    /**
+     * @param cpu the calling CPU, or {@code -1} for any other thread
+     * @return an object, from this CPU's magazine if it has one
+     */
     @SuppressWarnings("unchecked") // only T is ever stored
     public T alloc(int cpu) {
         if (cpu < 0) {
@@ -71,7 +74,12 @@ public final class SlabCache<T> {
         return obj;
     }
 
-    /** Returns an object to this CPU's magazine, spilling half of it to the depot when full. */
+    /**
+     * Returns an object to this CPU's magazine, spilling half of it to the depot when full.
+     *
+     * @param cpu the calling CPU, or {@code -1} for any other thread (straight to the depot)
+     * @param obj the object
+     */
     public void free(int cpu, T obj) {
         if (cpu < 0) {
             toDepot(obj);
