@@ -31,18 +31,10 @@ import org.openjdk.jcstress.infra.results.II_Result;
 @State
 public class CoRR_poonceonce_Once {
 
-    private static final VarHandle X = handle("x");
+    private static final VarHandle X = Litmus.intField(MethodHandles.lookup(), "x");
 
     @SuppressWarnings("unused")
     private int x;
-
-    private static VarHandle handle(String field) {
-        try {
-            return MethodHandles.lookup().findVarHandle(CoRR_poonceonce_Once.class, field, int.class);
-        } catch (ReflectiveOperationException e) {
-            throw new ExceptionInInitializerError(e);
-        }
-    }
 
     /** WRITE_ONCE(x, 1) */
     @Actor

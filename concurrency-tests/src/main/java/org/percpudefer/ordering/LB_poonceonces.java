@@ -31,21 +31,13 @@ import org.openjdk.jcstress.infra.results.II_Result;
 @State
 public class LB_poonceonces {
 
-    private static final VarHandle X = handle("x");
-    private static final VarHandle Y = handle("y");
+    private static final VarHandle X = Litmus.intField(MethodHandles.lookup(), "x");
+    private static final VarHandle Y = Litmus.intField(MethodHandles.lookup(), "y");
 
     @SuppressWarnings("unused")
     private int x;
     @SuppressWarnings("unused")
     private int y;
-
-    private static VarHandle handle(String field) {
-        try {
-            return MethodHandles.lookup().findVarHandle(LB_poonceonces.class, field, int.class);
-        } catch (ReflectiveOperationException e) {
-            throw new ExceptionInInitializerError(e);
-        }
-    }
 
     /** r0 = READ_ONCE(x); WRITE_ONCE(y, 1) */
     @Actor

@@ -32,21 +32,13 @@ import org.openjdk.jcstress.infra.results.II_Result;
 @State
 public class MP_fencewmbonceonce_fencermbonceonce {
 
-    private static final VarHandle X = handle("x");
-    private static final VarHandle Y = handle("y");
+    private static final VarHandle X = Litmus.intField(MethodHandles.lookup(), "x");
+    private static final VarHandle Y = Litmus.intField(MethodHandles.lookup(), "y");
 
     @SuppressWarnings("unused")
     private int x;
     @SuppressWarnings("unused")
     private int y;
-
-    private static VarHandle handle(String field) {
-        try {
-            return MethodHandles.lookup().findVarHandle(MP_fencewmbonceonce_fencermbonceonce.class, field, int.class);
-        } catch (ReflectiveOperationException e) {
-            throw new ExceptionInInitializerError(e);
-        }
-    }
 
     /** WRITE_ONCE(x, 1); smp_wmb(); WRITE_ONCE(y, 1) */
     @Actor
