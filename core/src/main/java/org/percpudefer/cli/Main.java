@@ -8,19 +8,19 @@ import picocli.CommandLine;
 import picocli.CommandLine.Command;
 
 /**
- * The command line. With no command it runs the main job, with whatever options follow; today that is
- * {@code ipi-demo}, the emulated machine's self-demo. User mistakes (a bad value, an unknown option) print one line naming the value and
+ * The command line. With no command it runs the main job, with whatever options follow: {@code compare},
+ * the seed's experiment. User mistakes (a bad value, an unknown option) print one line naming the value and
  * what is allowed, and exit with {@value #USAGE_ERROR}; never a stack trace.
  */
 @Command(name = "percpu-defer", mixinStandardHelpOptions = true, versionProvider = Main.Version.class,
         description = "The Linux kernel's per-CPU skb defer-free lists, emulated on pinned Java threads.",
-        subcommands = {IpiDemo.class, DeferDemo.class})
+        subcommands = {Compare.class, RunFlow.class, IpiDemo.class, DeferDemo.class})
 public final class Main implements Runnable {
 
     /** Exit status of a user mistake on the command line. */
     public static final int USAGE_ERROR = 2;
     /** The command run when none is given. */
-    static final String MAIN_JOB = "ipi-demo";
+    static final String MAIN_JOB = "compare";
     private static final Set<String> TOP_LEVEL_OPTIONS = Set.of("-h", "--help", "-V", "--version");
 
     private final PrintWriter out;
@@ -59,7 +59,7 @@ public final class Main implements Runnable {
     }
 
     /**
-     * No command, or options alone: the main job's (later issues replace it with the seed's experiment).
+     * No command, or options alone: the main job's.
      * {@code --help} and {@code --version} stay the top level's.
      */
     private static String[] withMainJob(String[] args) {
@@ -84,6 +84,12 @@ public final class Main implements Runnable {
         public <K> K create(Class<K> cls) throws Exception {
             if (cls == IpiDemo.class) {
                 return cls.cast(new IpiDemo(out));
+            }
+            if (cls == Compare.class) {
+                return cls.cast(new Compare(out));
+            }
+            if (cls == RunFlow.class) {
+                return cls.cast(new RunFlow(out));
             }
             if (cls == DeferDemo.class) {
                 return cls.cast(new DeferDemo(out));

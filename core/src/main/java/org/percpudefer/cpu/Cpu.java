@@ -58,6 +58,9 @@ public final class Cpu {
 
     private static final VarHandle STATE;
     private static final VarHandle TASK;
+    private static final VarHandle SLOT = MethodHandles.arrayElementVarHandle(int[].class);
+    /** The activity's index in {@code activitySlot}: 64 bytes of the array on either side of it. */
+    private static final int SLOT_INDEX = 16;
 
     static {
         try {
@@ -92,6 +95,17 @@ public final class Cpu {
     /** Guards acked; waited on by hotplug callers. */
     private final Object ackLock = new Object();
     private int acked = ONLINE;
+
+    /**
+     * What this CPU is doing ({@link Activity} ordinal): written by this thread alone with WRITE_ONCE,
+     * read by a {@link Sampler} with READ_ONCE. Nothing is ordered by it; a sample may see a transition
+     * a little late, which a statistical profile does not mind. It lives in the middle of its own array
+     * so its writes, one per transition, never invalidate a line that other CPUs read (this object's
+     * fields, the inbox).
+     */
+    private final int[] activitySlot = new int[2 * SLOT_INDEX + 1];
+    /** This thread only: the value last written to the slot, so that a write happens only on a change. */
+    private int activity; // Activity.IDLE, as the slot starts
 
     /** Written by this thread before the machine's boot latch counts down; read after it. */
     private Pinning pinning;
@@ -194,6 +208,39 @@ public final class Cpu {
      */
     public void wake() {
         inbox.wake();
+    }
+
+    /**
+     * Publishes what this CPU is doing, for the {@link Sampler}: one opaque store, and none when the
+     * activity does not change. Call it on this CPU's own thread only, and give the returned value back
+     * to {@link #restore(int)} when the activity ends.
+     *
+     * <pre>{@code
+     * int was = cpu.enter(Activity.COPY_TO_USER);
+     * try { copy(); } finally { cpu.restore(was); }
+     * }</pre>
+     *
+     * @param now the activity starting
+     * @return the activity it replaces, as a token for {@link #restore(int)}
+     */
+    public int enter(Activity now) {
+        int was = activity;
+        publish(now.ordinal());
+        return was;
+    }
+
+    /**
+     * Publishes the activity that {@link #enter(Activity)} replaced. This CPU's own thread only.
+     *
+     * @param token the value {@link #enter(Activity)} returned
+     */
+    public void restore(int token) {
+        publish(token);
+    }
+
+    /** @return what this CPU is doing, as last published (READ_ONCE; any thread) */
+    public Activity activity() {
+        return Activity.of(activityOnce());
     }
 
     @Override
@@ -326,6 +373,7 @@ public final class Cpu {
                 idled = 0;
                 idle.reset();
             } else if (idled < idleRounds) {
+                publish(IDLE); // a write only when the pass published something else
                 idled++;
                 idle.idle();
             } else if (machine.runHooks(machine.idleHooks(), this, "idle hook") == 0) {
@@ -350,6 +398,7 @@ public final class Cpu {
     private int runIpis() {
         int n = 0;
         for (CallSingleData csd; n < IPI_BATCH && (csd = inbox.poll()) != null; n++) {
+            publish(IPI);
             IpiHandler func = csd.func();
             csd.unlock(); // before the handler, as the kernel does for async csds: it may resend itself
             try {
@@ -367,6 +416,7 @@ public final class Cpu {
             return 0;
         }
         softirqPending = 0; // raised again by a handler: run on the next pass
+        publish(SOFTIRQ);
         int n = 0;
         do {
             int nr = Integer.numberOfTrailingZeros(pending);
@@ -386,6 +436,7 @@ public final class Cpu {
         if (t == null) {
             return 0;
         }
+        publish(TASK_ACTIVITY);
         int done;
         try {
             done = t.step(this);
@@ -407,7 +458,29 @@ public final class Cpu {
         return done;
     }
 
+    private static final int IDLE = Activity.IDLE.ordinal();
+    private static final int IPI = Activity.IPI.ordinal();
+    private static final int SOFTIRQ = Activity.SOFTIRQ.ordinal();
+    private static final int TASK_ACTIVITY = Activity.TASK.ordinal();
+
+    private void publish(int now) {
+        if (now != activity) {
+            activity = now;
+            setActivityOnce(now);
+        }
+    }
+
     // ---------------------------------------------------------------- accessors, named by ordering
+
+    /** WRITE_ONCE(activity, v): this thread only. */
+    private void setActivityOnce(int value) {
+        SLOT.setOpaque(activitySlot, SLOT_INDEX, value);
+    }
+
+    /** READ_ONCE(activity). */
+    int activityOnce() {
+        return (int) SLOT.getOpaque(activitySlot, SLOT_INDEX);
+    }
 
     /** READ_ONCE(state). */
     private int stateOnce() {

@@ -4,6 +4,9 @@ import java.util.Objects;
 import java.util.concurrent.locks.ReentrantLock;
 import java.util.function.Supplier;
 
+import org.percpudefer.cpu.Activity;
+import org.percpudefer.cpu.Cpu;
+
 /**
  * An object cache shaped like the kernel's slab allocator: a magazine of free objects per CPU, used
  * without any lock by its own CPU, and a shared depot under one lock. A CPU that frees more than it
@@ -121,6 +124,20 @@ public final class SlabCache<T> {
         }
     }
 
+    /** @return free objects held, in the magazines and the depot (after the CPUs are quiet) */
+    public long cached() {
+        long n = 0;
+        for (int r : rounds) {
+            n += r;
+        }
+        depotLock.lock();
+        try {
+            return n + depotSize;
+        } finally {
+            depotLock.unlock();
+        }
+    }
+
     private void lockDepot() {
         if (!depotLock.tryLock()) {
             depotLock.lock();
@@ -131,6 +148,8 @@ public final class SlabCache<T> {
 
     private void refill(int cpu) {
         Object[] mag = magazines[cpu];
+        Cpu self = Cpu.currentOrNull();
+        int was = self == null ? 0 : self.enter(Activity.SLAB_DEPOT);
         lockDepot();
         try {
             int n = Math.min(magazine / 2, depotSize);
@@ -140,12 +159,17 @@ public final class SlabCache<T> {
             }
         } finally {
             depotLock.unlock();
+            if (self != null) {
+                self.restore(was);
+            }
         }
     }
 
     private void spill(int cpu) {
         Object[] mag = magazines[cpu];
         int n = magazine / 2;
+        Cpu self = Cpu.currentOrNull();
+        int was = self == null ? 0 : self.enter(Activity.SLAB_DEPOT);
         lockDepot();
         try {
             ensureDepot(n);
@@ -155,6 +179,9 @@ public final class SlabCache<T> {
             }
         } finally {
             depotLock.unlock();
+            if (self != null) {
+                self.restore(was);
+            }
         }
     }
 

@@ -2,14 +2,22 @@ package org.percpudefer.cli;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import java.io.IOException;
 import java.io.PrintWriter;
 import java.io.StringWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.concurrent.TimeUnit;
 
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
+import org.percpudefer.defer.DeferVariant;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
 
 @Timeout(value = 60, unit = TimeUnit.SECONDS)
 class MainTest {
@@ -80,10 +88,89 @@ class MainTest {
 
     @Test
     void noCommand_runsTheMainJobWithTheOptionsGiven() {
-        Result r = run("--cpus", "1", "--round-trips", "5", "--warmup", "0", "--idle", "polling", "--no-pin");
+        Result r = run("--runs", "1", "--duration", "0.05", "--warmup", "0", "--no-pin", "--rcvbuf", "1048576");
 
         assertThat(r.status()).as(r.err()).isZero();
-        assertThat(r.out()).contains("ipi-demo").contains("cpu0 -> cpu0");
+        assertThat(r.out()).contains("percpu-defer compare").contains("rcvbuf 1048576").contains("x NONE")
+                .contains("copy to user").contains("free path, together").contains("corrupt fragments: 0");
+    }
+
+    @Test
+    void compare_all_writesJsonAndPlots(@TempDir Path dir) throws IOException {
+        Path json = dir.resolve("r.json");
+        Path svg = dir.resolve("r.svg");
+        Result r = run("compare", "--variants", "all", "--runs", "2", "--duration", "0.05", "--warmup", "0.05",
+                "--no-pin", "--rcvbuf", "1048576", "--json", json.toString(), "--plot", svg.toString());
+
+        assertThat(r.status()).as(r.err()).isZero();
+        JsonNode root = new ObjectMapper().readTree(json.toFile());
+        assertThat(root.get("variants")).hasSize(DeferVariant.values().length);
+        for (JsonNode v : root.get("variants")) {
+            assertThat(v.get("name").asText()).isNotEmpty();
+            assertThat(v.get("runsMbitPerSec")).hasSize(2);
+            assertThat(v.get("meanMbitPerSec").asDouble()).isPositive();
+            assertThat(v.get("consumerProfile").get("COPY_TO_USER").asDouble()).isPositive();
+            assertThat(v.get("counters").get("corrupt").asLong()).isZero();
+        }
+        assertThat(Files.readString(svg)).startsWith("<?xml").contains("<svg");
+
+        Path png = dir.resolve("r.png");
+        assertThat(run("compare", "--runs", "1", "--duration", "0.05", "--warmup", "0", "--no-pin", "--rcvbuf",
+                "1048576", "--plot", png.toString()).status()).isZero();
+        assertThat(Files.readAllBytes(png)).startsWith(new byte[] {(byte) 0x89, 'P', 'N', 'G'});
+    }
+
+    @Test
+    void run_printsLiveCountersPerCpu() {
+        Result r = run("run", "--variant", "PER_CPU_LLIST", "--duration", "0.2", "--interval", "0.1", "--no-pin",
+                "--rcvbuf", "1048576");
+
+        assertThat(r.status()).as(r.err()).isZero();
+        assertThat(r.out()).contains("percpu-defer run: PER_CPU_LLIST").contains("Mbit/s").contains("cpu0")
+                .contains("cpu1").contains("every skb and page accounted for");
+    }
+
+    @ParameterizedTest
+    @CsvSource(delimiter = '|', value = {
+        "--variants PER_PLANET    | invalid value for option '--variants': 'PER_PLANET' is not a variant (allowed: [NONE,",
+        "--runs 0                 | invalid value for option '--runs': 0 is out of range (allowed: 1..1000)",
+        "--duration 0             | invalid value for option '--duration': 0.0 is out of range (allowed: 0.01..3600 seconds)",
+        "--warmup -1              | invalid value for option '--warmup': -1.0 is out of range (allowed: 0.0..3600 seconds)",
+        "--sample-hz 0            | invalid value for option '--sample-hz': 0 is out of range (allowed: 1..100000)",
+        "--cpus 0                 | invalid value for option '--cpus': 0 is out of range (allowed: 1..1024)",
+        "--cpus 1025              | invalid value for option '--cpus': 1025 is out of range (allowed: 1..1024)",
+        "--reader-cpu 2           | invalid value for option '--reader-cpu': 2 is out of range (allowed: 0..1, and --cpus is 2)",
+        "--defer-max -1           | invalid value for option '--defer-max': -1 is out of range (allowed: 0..1048576)",
+        "--gro-size 0             | invalid value for option '--gro-size': 0 is out of range (allowed: 4096..524288)",
+        "--gro-size 6000          | invalid value for option '--gro-size': 6000 is not a whole number of 4096-byte fragments",
+        "--rcvbuf 100             | invalid value for option '--rcvbuf': 100 is out of range (allowed: 4096..268435456)",
+        "--page-pool-size -1      | invalid value for option '--page-pool-size': -1 is out of range (allowed: 0..1048576)",
+        "--lock SPIN              | Invalid value for option '--lock': expected one of [TTAS, TICKET, MCS,",
+        "--dma NOBODY             | Invalid value for option '--dma': expected one of [HEADERS, CPU]",
+        "--plot out.gif           | invalid value for option '--plot': 'out.gif' is neither .png nor .svg",
+        "--plot /nonexistent/p.svg| invalid value for option '--plot': '/nonexistent/p.svg' cannot be written",
+        "--json /nonexistent/r.json| invalid value for option '--json': '/nonexistent/r.json' cannot be written",
+    })
+    void compare_badInput_oneLineNamingTheValue_exit2(String args, String message) {
+        Result r = run(("compare " + args.trim()).split(" +"));
+
+        assertThat(r.status()).isEqualTo(Main.USAGE_ERROR);
+        assertThat(r.err()).startsWith("percpu-defer: " + message);
+        assertThat(r.err().strip().lines()).hasSize(1);
+    }
+
+    @ParameterizedTest
+    @CsvSource(delimiter = '|', value = {
+        "--variant PER_PLANET     | Invalid value for option '--variant': expected one of [NONE, PER_SOCKET,",
+        "--duration 0             | invalid value for option '--duration': 0.0 is out of range (allowed: 0.01..3600 seconds)",
+        "--duration 1 --interval 5| invalid value for option '--interval': 5.0 is out of range (allowed: 0.01..1.0 seconds",
+    })
+    void run_badInput_oneLineNamingTheValue_exit2(String args, String message) {
+        Result r = run(("run " + args.trim()).split(" +"));
+
+        assertThat(r.status()).isEqualTo(Main.USAGE_ERROR);
+        assertThat(r.err()).startsWith("percpu-defer: " + message);
+        assertThat(r.err().strip().lines()).hasSize(1);
     }
 
     @Test
@@ -91,13 +178,14 @@ class MainTest {
         Result r = run("--cpus", "0");
 
         assertThat(r.status()).isEqualTo(Main.USAGE_ERROR);
-        assertThat(r.err()).startsWith("percpu-defer: invalid value for option '--cpus': 0 is out of range");
+        assertThat(r.err()).startsWith("percpu-defer: invalid value for option '--cpus': 0 is out of range")
+                .contains("percpu-defer compare --help");
     }
 
     @Test
     void version_andHelp_areTheTopLevels() {
         assertThat(run("--version").out()).startsWith("percpu-defer ");
-        assertThat(run("--help").out()).contains("ipi-demo");
+        assertThat(run("--help").out()).contains("compare").contains("run").contains("ipi-demo");
     }
 
     @Test
