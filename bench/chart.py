@@ -41,7 +41,9 @@ def load(paths, metric):
 
 
 def svg(lines, unit, title):
-    w, h, left, right, top, bottom = 900, 500, 80, 330, 40, 50
+    # the legend column widens for long labels (about 7 px a character), so the plot keeps its width
+    right = max(330, 40 + 7 * max(len(k) for k in lines))
+    w, h, left, top, bottom = 570 + right, 500, 80, 40, 50
     xs = sorted({x for pts in lines.values() for x in pts})
     ymax = max([y for pts in lines.values() for y in pts.values()] + [1e-9]) * 1.1
     def px(x):
