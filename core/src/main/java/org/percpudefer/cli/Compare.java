@@ -80,6 +80,11 @@ final class Compare implements Callable<Integer> {
     @Option(names = "--plot", paramLabel = "FILE", description = "Also draw throughput and profiles to FILE (.png or .svg).")
     Path plot;
 
+    @Option(names = "--async-profiler", paramLabel = "DIR",
+            description = "Also run async-profiler over the measured windows: collapsed stacks per variant in DIR,"
+                    + " and the reader thread's hottest frames.")
+    Path asyncProfilerDir;
+
     @Option(names = "--no-progress", description = "No progress bar (it is shown only on a terminal anyway).")
     boolean noProgress;
 
@@ -98,6 +103,18 @@ final class Compare implements Callable<Integer> {
         FlowOptions.check(spec, "--sample-hz", sampleHz, 1, Sampler.MAX_HZ);
         Plot.checkPath(spec, plot);
         checkWritable("--json", json);
+        AsyncProfiling async = null;
+        if (asyncProfilerDir != null) {
+            if (Files.exists(asyncProfilerDir) && !Files.isDirectory(asyncProfilerDir)) {
+                throw new ParameterException(spec.commandLine(), "invalid value for option '--async-profiler': '"
+                        + asyncProfilerDir + "' is a file (allowed: a folder, created if missing)");
+            }
+            try {
+                async = AsyncProfiling.open(asyncProfilerDir);
+            } catch (IllegalStateException e) {
+                throw new ParameterException(spec.commandLine(), "invalid option '--async-profiler': " + e.getMessage());
+            }
+        }
         List<FlowConfig> configs = new ArrayList<>();
         for (DeferVariant v : variants) {
             configs.add(flow.config(spec, v));
@@ -115,13 +132,13 @@ final class Compare implements Callable<Integer> {
         try (ProgressBar bar = progress(steps)) {
             if (warmup > 0) {
                 for (FlowConfig c : configs) {
-                    Measurement.of(c, 0, (long) (warmup * 1e9), 0);
+                    Measurement.of(c, 0, (long) (warmup * 1e9), 0, null);
                     step(bar);
                 }
             }
             for (int r = 0; r < runs; r++) {
                 for (int i = 0; i < configs.size(); i++) {
-                    Measurement m = Measurement.of(configs.get(i), ramp, window, sampleHz);
+                    Measurement m = Measurement.of(configs.get(i), ramp, window, sampleHz, async);
                     results.get(i).add(m, first.readerCpu());
                     if (r == 0 && i == 0) {
                         out.println("pinning: " + m.pinning());
@@ -134,6 +151,10 @@ final class Compare implements Callable<Integer> {
         table(results);
         profiles(results, first.readerCpu());
         counters(results);
+        if (async != null) {
+            out.println();
+            async.report(out, first.readerCpu());
+        }
         if (json != null) {
             writeJson(results, first);
             out.println("json: " + json);
@@ -223,7 +244,7 @@ final class Compare implements Callable<Integer> {
 
     private void profiles(List<Result> rs, int readerCpu) {
         out.printf("reader cpu%d: share of samples%n", readerCpu);
-        StringBuilder head = new StringBuilder(String.format("  %-32s", "activity"));
+        StringBuilder head = new StringBuilder(String.format("  %-36s", "activity"));
         for (Result r : rs) {
             head.append(String.format(" %15s", r.variant));
         }
@@ -233,13 +254,13 @@ final class Compare implements Callable<Integer> {
             if (!shown) {
                 continue;
             }
-            StringBuilder row = new StringBuilder(String.format("  %-32s", (FREE_PATH.contains(a) ? "(*) " : "    ") + a.label()));
+            StringBuilder row = new StringBuilder(String.format("  %-36s", (FREE_PATH.contains(a) ? "(*) " : "    ") + a.label()));
             for (Result r : rs) {
                 row.append(String.format(" %14.1f%%", 100 * r.share(a)));
             }
             out.println(row.toString().stripTrailing());
         }
-        StringBuilder row = new StringBuilder(String.format("  %-32s", "(*) free path, together"));
+        StringBuilder row = new StringBuilder(String.format("  %-36s", "(*) free path, together"));
         for (Result r : rs) {
             row.append(String.format(" %14.1f%%", 100 * r.freePath()));
         }
@@ -315,7 +336,8 @@ final class Compare implements Callable<Integer> {
         /**
          * Starts a flow, lets it ramp up, measures a window (sampling if {@code hz > 0}), stops it.
          */
-        static Measurement of(FlowConfig config, long rampNanos, long windowNanos, int hz) throws InterruptedException {
+        static Measurement of(FlowConfig config, long rampNanos, long windowNanos, int hz, AsyncProfiling async)
+                throws InterruptedException, IOException {
             Flow f = Flow.start(config);
             long bytes;
             long nanos;
@@ -324,13 +346,20 @@ final class Compare implements Callable<Integer> {
                 TimeUnit.NANOSECONDS.sleep(rampNanos); // the measuring thread waits; the CPUs work
                 long b0 = f.bytesCopied();
                 long t0 = System.nanoTime();
+                if (async != null) {
+                    async.start();
+                }
                 try (Sampler sampler = Sampler.start(f.machine(), Math.max(hz, 1))) {
                     TimeUnit.NANOSECONDS.sleep(windowNanos);
                     profile = sampler.stop();
+                } finally {
+                    if (async != null) {
+                        async.stop(config.variant());
+                    }
                 }
                 bytes = f.bytesCopied() - b0;
                 nanos = System.nanoTime() - t0;
-            } catch (InterruptedException | RuntimeException | Error e) {
+            } catch (InterruptedException | IOException | RuntimeException | Error e) {
                 f.stop(60, TimeUnit.SECONDS); // nothing left running or unaccounted
                 throw e;
             }

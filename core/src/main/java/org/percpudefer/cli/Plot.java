@@ -27,8 +27,9 @@ import picocli.CommandLine.ParameterException;
 /** {@code compare --plot}: throughput per variant with its spread, beside the reader's stacked profiles (XChart). */
 final class Plot {
 
-    private static final int W = 640;
-    private static final int H = 480;
+    private static final int W = 560;
+    private static final int W2 = 760;
+    private static final int H = 520;
 
     private Plot() {
     }
@@ -58,10 +59,10 @@ final class Plot {
             VectorGraphics2D g = new VectorGraphics2D();
             paint(g, throughput, profile);
             try (OutputStream out = Files.newOutputStream(file)) {
-                new SVGProcessor().getDocument(g.getCommands(), new PageSize(0, 0, 2 * W, H)).writeTo(out);
+                new SVGProcessor().getDocument(g.getCommands(), new PageSize(0, 0, W + W2, H)).writeTo(out);
             }
         } else {
-            BufferedImage img = new BufferedImage(2 * W, H, BufferedImage.TYPE_INT_RGB);
+            BufferedImage img = new BufferedImage(W + W2, H, BufferedImage.TYPE_INT_RGB);
             Graphics2D g = img.createGraphics();
             paint(g, throughput, profile);
             g.dispose();
@@ -71,18 +72,20 @@ final class Plot {
 
     private static void paint(Graphics2D g, CategoryChart left, CategoryChart right) {
         g.setColor(Color.WHITE);
-        g.fillRect(0, 0, 2 * W, H);
+        g.fillRect(0, 0, W + W2, H);
         left.paint(g, W, H);
         g.translate(W, 0);
-        right.paint(g, W, H);
+        right.paint(g, W2, H);
         g.translate(-W, 0);
     }
 
     private static CategoryChart throughput(List<Result> rs) {
-        CategoryChart c = new CategoryChartBuilder().width(W).height(H).title("Throughput, mean of the runs")
+        CategoryChart c = new CategoryChartBuilder().width(W).height(H).title("Throughput, mean and standard deviation of the runs")
                 .xAxisTitle("variant").yAxisTitle("Mbit/s copied to user").build();
         c.getStyler().setLegendVisible(false);
         c.getStyler().setErrorBarsColor(Color.BLACK);
+        c.getStyler().setXAxisLabelRotation(30);
+        c.getStyler().setYAxisDecimalPattern("#,###");
         List<String> names = new ArrayList<>();
         List<Double> means = new ArrayList<>();
         List<Double> errors = new ArrayList<>();
@@ -96,9 +99,11 @@ final class Plot {
     }
 
     private static CategoryChart profile(List<Result> rs, int readerCpu) {
-        CategoryChart c = new CategoryChartBuilder().width(W).height(H).title("Reader cpu" + readerCpu + ": share of samples")
+        CategoryChart c = new CategoryChartBuilder().width(W2).height(H).title("Reader cpu" + readerCpu + ": share of samples")
                 .xAxisTitle("variant").yAxisTitle("% of samples").build();
         c.getStyler().setStacked(true);
+        c.getStyler().setXAxisLabelRotation(30);
+        c.getStyler().setYAxisMax(100.0);
         c.getStyler().setLegendPosition(Styler.LegendPosition.OutsideE);
         List<String> names = new ArrayList<>();
         for (Result r : rs) {

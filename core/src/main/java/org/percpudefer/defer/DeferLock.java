@@ -4,6 +4,8 @@ import java.lang.invoke.MethodHandles;
 import java.lang.invoke.VarHandle;
 import java.util.concurrent.locks.ReentrantLock;
 
+import org.percpudefer.ordering.SpinLock;
+
 /**
  * A lock for a defer list, taken and released by simulated CPU number (the MCS lock needs it to find the
  * CPU's queue node). {@link LockKind#SYNCHRONIZED} has no instance: Java monitors must be block
@@ -32,28 +34,18 @@ abstract class DeferLock {
         };
     }
 
-    /** Test-and-test-and-set. */
+    /** Test-and-test-and-set: the kernel's spinlock, {@link SpinLock}. */
     static final class Ttas extends DeferLock {
-        private static final VarHandle LOCKED = handle(MethodHandles.lookup(), "locked", int.class);
-        @SuppressWarnings("unused")
-        private int locked;
+        private final SpinLock spin = new SpinLock();
 
         @Override
         boolean lock(int cpu) {
-            if (LOCKED.compareAndSet(this, 0, 1)) { // cmpxchg: acquire (and more) on success
-                return false;
-            }
-            do {
-                while ((int) LOCKED.getOpaque(this) != 0) { // READ_ONCE spin: no line bouncing while held
-                    Thread.onSpinWait();
-                }
-            } while (!LOCKED.compareAndSet(this, 0, 1));
-            return true;
+            return spin.lock();
         }
 
         @Override
         void unlock(int cpu) {
-            LOCKED.setRelease(this, 0); // smp_store_release: pairs with the next owner's cmpxchg
+            spin.unlock();
         }
     }
 

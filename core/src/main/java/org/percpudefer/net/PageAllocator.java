@@ -1,10 +1,10 @@
 package org.percpudefer.net;
 
 import java.util.Arrays;
-import java.util.concurrent.locks.ReentrantLock;
 
 import org.percpudefer.cpu.Activity;
 import org.percpudefer.cpu.Cpu;
+import org.percpudefer.ordering.SpinLock;
 
 /**
  * A page allocator shaped like the kernel's: one zone of real memory (a {@code byte[]} of whole pages)
@@ -28,7 +28,7 @@ import org.percpudefer.cpu.Cpu;
  *
  * <p>Thread contract: {@code alloc(cpu)} and {@code free(cpu, pfn)} for CPU {@code cpu} only on that
  * CPU's thread (its list is plain, single-owner state); the zone's state is touched only under the zone
- * lock. The counters are read after the CPUs are quiet. A page handed out belongs to its caller until it
+ * lock (a {@link SpinLock}, as the kernel's). The counters are read after the CPUs are quiet. A page handed out belongs to its caller until it
  * is freed; freeing it twice, or freeing a page that is not allocated, is detected where it is cheap (a
  * page that is the head of a free buddy block) and otherwise caught by {@link #freePages()} accounting.
  */
@@ -55,7 +55,8 @@ public final class PageAllocator {
     private final int high;
     private final PerCpuPages[] pcp;
 
-    private final ReentrantLock zoneLock = new ReentrantLock();
+    /** The kernel's zone->lock: a spinlock, so a waiting CPU spins instead of sleeping. */
+    private final SpinLock zoneLock = new SpinLock();
     // ---- guarded by zoneLock: the buddy allocator
     /** Order of the free block whose first page is pfn, or NOT_FREE. */
     private final byte[] blockOrder;

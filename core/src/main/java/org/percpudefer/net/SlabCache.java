@@ -1,11 +1,11 @@
 package org.percpudefer.net;
 
 import java.util.Objects;
-import java.util.concurrent.locks.ReentrantLock;
 import java.util.function.Supplier;
 
 import org.percpudefer.cpu.Activity;
 import org.percpudefer.cpu.Cpu;
+import org.percpudefer.ordering.SpinLock;
 
 /**
  * An object cache shaped like the kernel's slab allocator: a magazine of free objects per CPU, used
@@ -27,7 +27,8 @@ public final class SlabCache<T> {
     /** This CPU's thread only: objects in its magazine. */
     private final int[] rounds;
     private final int magazine;
-    private final ReentrantLock depotLock = new ReentrantLock();
+    /** The slab's list_lock: a spinlock, as in the kernel. */
+    private final SpinLock depotLock = new SpinLock();
     /** Guarded by depotLock. */
     private Object[] depot = new Object[64];
     private int depotSize;
@@ -139,8 +140,7 @@ public final class SlabCache<T> {
     }
 
     private void lockDepot() {
-        if (!depotLock.tryLock()) {
-            depotLock.lock();
+        if (depotLock.lock()) {
             depotContended++;
         }
         depotLocks++;

@@ -64,7 +64,9 @@
  *     <tr><td>{@code spin_lock()} / {@code spin_unlock()}</td><td>a lock's {@code lock()} /
  *         {@code unlock()}</td><td>acquire / release (or stronger)</td>
  *         <td>Every lock kind we ship gives at least acquire on lock and release on unlock, as the
- *             kernel's spinlocks do; fields touched only under the lock are plain.</td></tr>
+ *             kernel's spinlocks do; fields touched only under the lock are plain.
+ *             {@link org.percpudefer.ordering.SpinLock} is the kernel's spinlock itself (cmpxchg to take,
+ *             release store to drop, waiters spin and never park).</td></tr>
  *     <tr><td>a variable only its owner touches</td><td>plain field</td><td>plain</td>
  *         <td>No other thread reads it, so no ordering is needed; the javadoc of the field says which
  *             thread owns it.</td></tr>
