@@ -101,7 +101,7 @@ final class Compare implements Callable<Integer> {
         checkSeconds("--duration", duration, 0.01);
         checkSeconds("--warmup", warmup, 0);
         FlowOptions.check(spec, "--sample-hz", sampleHz, 1, Sampler.MAX_HZ);
-        Plot.checkPath(spec, plot);
+        checkPlotPath(spec, plot);
         checkWritable("--json", json);
         AsyncProfiling async = null;
         if (asyncProfilerDir != null) {
@@ -193,6 +193,28 @@ final class Compare implements Callable<Integer> {
         }
     }
 
+    /** Rejects a plot path that is not .png/.svg in a writable folder, before any run starts. */
+    private static void checkPlotPath(CommandSpec spec, Path file) {
+        if (file == null) {
+            return;
+        }
+        String name = file.getFileName().toString().toLowerCase(Locale.ROOT);
+        if (!name.endsWith(".png") && !name.endsWith(".svg")) {
+            throw new ParameterException(spec.commandLine(), "invalid value for option '--plot': '" + file
+                    + "' is neither .png nor .svg (allowed: a .png or .svg file in an existing, writable folder)");
+        }
+        if (ModuleLayer.boot().findModule("java.desktop").isEmpty()) { // a jlink'ed runtime without AWT
+            throw new ParameterException(spec.commandLine(), "invalid value for option '--plot': '" + file
+                    + "' cannot be drawn: this Java runtime has no java.desktop module (allowed: a JDK with java.desktop)");
+        }
+        Path dir = file.toAbsolutePath().getParent();
+        if (Files.isDirectory(file) || dir == null || !Files.isDirectory(dir) || !Files.isWritable(dir)
+                || (Files.exists(file) && !Files.isWritable(file))) {
+            throw new ParameterException(spec.commandLine(), "invalid value for option '--plot': '" + file
+                    + "' cannot be written (allowed: a .png or .svg file in an existing, writable folder)");
+        }
+    }
+
     private void checkWritable(String option, Path file) {
         if (file == null) {
             return;
@@ -239,6 +261,11 @@ final class Compare implements Callable<Integer> {
                     r.mean() / base, each);
         }
         out.println("(spread: standard deviation of the runs, as a share of their mean)");
+        for (Result r : rs.subList(1, rs.size())) {
+            double[] paired = r.pairedRatios(rs.get(0));
+            out.printf("%s / %s run by run (each run beside its interleaved neighbour): median %.2f, min %.2f, max %.2f%n",
+                    r.variant, rs.get(0).variant, median(paired), paired[0], paired[paired.length - 1]);
+        }
         out.println();
     }
 
@@ -314,6 +341,7 @@ final class Compare implements Callable<Integer> {
             v.put("runsMbitPerSec", r.mbits);
             v.put("meanMbitPerSec", r.mean());
             v.put("ratioToNone", r.mean() / rs.get(0).mean());
+            v.put("pairedRatiosToNone", r.pairedRatios(rs.get(0)));
             Map<String, Object> profile = new LinkedHashMap<>();
             for (Activity a : Activity.values()) {
                 profile.put(a.name(), r.share(a));
@@ -324,6 +352,11 @@ final class Compare implements Callable<Integer> {
         }
         root.put("variants", vs);
         new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT).writeValue(json.toFile(), root);
+    }
+
+    private static double median(double[] sorted) {
+        int n = sorted.length;
+        return n % 2 == 1 ? sorted[n / 2] : (sorted[n / 2 - 1] + sorted[n / 2]) / 2;
     }
 
     private static String num(double seconds) {

@@ -21,8 +21,6 @@ import org.percpudefer.cpu.Activity;
 import de.erichseifert.vectorgraphics2d.VectorGraphics2D;
 import de.erichseifert.vectorgraphics2d.svg.SVGProcessor;
 import de.erichseifert.vectorgraphics2d.util.PageSize;
-import picocli.CommandLine.Model.CommandSpec;
-import picocli.CommandLine.ParameterException;
 
 /** {@code compare --plot}: throughput per variant with its spread, beside the reader's stacked profiles (XChart). */
 final class Plot {
@@ -32,24 +30,6 @@ final class Plot {
     private static final int H = 520;
 
     private Plot() {
-    }
-
-    /** Rejects a plot path that is not .png/.svg in a writable folder, before any run starts. */
-    static void checkPath(CommandSpec spec, Path file) {
-        if (file == null) {
-            return;
-        }
-        String name = file.getFileName().toString().toLowerCase(Locale.ROOT);
-        if (!name.endsWith(".png") && !name.endsWith(".svg")) {
-            throw new ParameterException(spec.commandLine(), "invalid value for option '--plot': '" + file
-                    + "' is neither .png nor .svg (allowed: a .png or .svg file in an existing, writable folder)");
-        }
-        Path dir = file.toAbsolutePath().getParent();
-        if (Files.isDirectory(file) || dir == null || !Files.isDirectory(dir) || !Files.isWritable(dir)
-                || (Files.exists(file) && !Files.isWritable(file))) {
-            throw new ParameterException(spec.commandLine(), "invalid value for option '--plot': '" + file
-                    + "' cannot be written (allowed: a .png or .svg file in an existing, writable folder)");
-        }
     }
 
     static void write(Path file, List<Result> results, int readerCpu) throws IOException {

@@ -17,7 +17,7 @@ final class Result {
     static final Map<String, String> COUNTERS = new LinkedHashMap<>();
 
     static {
-        COUNTERS.put("deferred", "deferred to the NIC's CPU");
+        COUNTERS.put("deferred", "deferred (put on a defer list)");
         COUNTERS.put("localFull", "freed here: defer list full");
         COUNTERS.put("localOwn", "freed here: allocated here");
         COUNTERS.put("localDisabled", "freed here: deferral off");
@@ -86,6 +86,16 @@ final class Result {
         double m = mean();
         double ss = mbits.stream().mapToDouble(v -> (v - m) * (v - m)).sum();
         return mbits.size() < 2 ? 0 : Math.sqrt(ss / (mbits.size() - 1));
+    }
+
+    /** @return this variant's run k over {@code base}'s run k, for every k, sorted (the runs were interleaved) */
+    double[] pairedRatios(Result base) {
+        double[] r = new double[mbits.size()];
+        for (int k = 0; k < r.length; k++) {
+            r[k] = mbits.get(k) / base.mbits.get(k);
+        }
+        java.util.Arrays.sort(r);
+        return r;
     }
 
     double share(Activity a) {
