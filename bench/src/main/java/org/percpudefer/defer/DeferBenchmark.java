@@ -114,6 +114,8 @@ public class DeferBenchmark {
         DeferCounters counters;
         long lastContended;
         long lastIpis;
+        long lastDeferred;
+        long lastLocal;
         long ops;
 
         @Setup(Level.Trial)
@@ -150,7 +152,7 @@ public class DeferBenchmark {
     @State(Scope.Thread)
     @AuxCounters(AuxCounters.Type.OPERATIONS)
     public static class Rates {
-        /** Objects put on the owner's list (or, BATCHED, into a batch towards it). */
+        /** Objects put on the owner's list (BATCHED: when their batch was handed over, not when it was filled). */
         public long deferred;
         /** Objects freed by the producer: the list was full, or deferral is off (NONE). */
         public long local;
@@ -185,11 +187,15 @@ public class DeferBenchmark {
         if (socketFlush && (++p.ops & 63) == 0) {
             lists.flushOn(p.cpu); // PER_SOCKET: release_sock() drains the consumer's socket list
         }
-        if (r == DeferLists.DEFERRED) {
-            rates.deferred++;
-        } else {
-            rates.local++;
-        }
+        // Counted from our own counters, not from r: BATCHED returns DEFERRED when the object joins a
+        // batch, and the hand-over may later free part of the batch here when the owner's list is full.
+        long deferred = p.counters.get(DeferCounters.DEFERRED);
+        long local = p.counters.get(DeferCounters.LOCAL_OWN) + p.counters.get(DeferCounters.LOCAL_OFFLINE)
+                + p.counters.get(DeferCounters.LOCAL_FULL) + p.counters.get(DeferCounters.LOCAL_DISABLED);
+        rates.deferred += deferred - p.lastDeferred;
+        rates.local += local - p.lastLocal;
+        p.lastDeferred = deferred;
+        p.lastLocal = local;
         long contended = p.counters.get(DeferCounters.LOCKS_CONTENDED); // our own counters: cheap loads
         long ipis = p.counters.get(DeferCounters.IPIS_SENT);
         rates.contended += contended - p.lastContended;

@@ -69,6 +69,30 @@ class BenchmarkSmokeTest {
     }
 
     @Test
+    void freePathBenchmark_bothPathsFreePages() throws RunnerException {
+        Collection<RunResult> results = run("FreePathBenchmark", "frags", "4");
+
+        assertThat(results).extracting(r -> r.getParams().getParam("free")).containsExactlyInAnyOrder("ZONE", "DEFER");
+        for (RunResult r : results) {
+            assertThat(r.getParams().getParam("frags")).isEqualTo("4");
+            assertThat(aux(r, "freed")).isPositive();
+        }
+    }
+
+    @Test
+    void deferPushBenchmark_everyVariantAndFlushEveryIsUsed() throws RunnerException {
+        Collection<RunResult> results = run("DeferPushBenchmark", "flushEvery", "7", "lock", "TICKET");
+
+        assertThat(results).extracting(r -> r.getParams().getParam("variant"))
+                .containsExactlyInAnyOrder("PER_CPU_LOCKED", "PER_CPU_LLIST", "BATCHED");
+        for (RunResult r : results) {
+            assertThat(r.getParams().getParam("flushEvery")).isEqualTo("7");
+            assertThat(r.getParams().getParam("lock")).isEqualTo("TICKET");
+            assertThat(r.getPrimaryResult().getScore()).isPositive();
+        }
+    }
+
+    @Test
     void peerQueueBenchmark_everyImplRuns() throws RunnerException {
         Collection<RunResult> results = run("PeerQueueBenchmark");
 
