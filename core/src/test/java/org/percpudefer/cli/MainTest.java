@@ -32,6 +32,16 @@ class MainTest {
         return new Result(status, out.toString(), err.toString());
     }
 
+    /** A user mistake: exit status 2 and one line on stderr that starts with {@code message}; returns the line. */
+    private static String assertUsageError(String args, String message) {
+        Result r = run(args.trim().split(" +"));
+
+        assertThat(r.status()).isEqualTo(Main.USAGE_ERROR);
+        assertThat(r.err()).startsWith("percpu-defer: " + message);
+        assertThat(r.err().strip().lines()).hasSize(1);
+        return r.err();
+    }
+
     @Test
     void ipiDemo_printsPercentilesPerPairAndPinning() {
         Result r = run("ipi-demo", "--cpus", "2", "--round-trips", "50", "--warmup", "5");
@@ -68,11 +78,7 @@ class MainTest {
         "--bogus               | Unknown option: '--bogus'",
     })
     void badInput_oneLineNamingTheValue_exit2(String args, String message) {
-        Result r = run(("ipi-demo " + args.trim()).split(" +"));
-
-        assertThat(r.status()).isEqualTo(Main.USAGE_ERROR);
-        assertThat(r.err()).startsWith("percpu-defer: " + message).contains("(see percpu-defer ipi-demo --help)");
-        assertThat(r.err().strip().lines()).hasSize(1);
+        assertThat(assertUsageError("ipi-demo " + args, message)).contains("(see percpu-defer ipi-demo --help)");
         assertThat(r.out()).isEmpty();
     }
 
@@ -152,11 +158,7 @@ class MainTest {
         "--json /nonexistent/r.json| invalid value for option '--json': '/nonexistent/r.json' cannot be written",
     })
     void compare_badInput_oneLineNamingTheValue_exit2(String args, String message) {
-        Result r = run(("compare " + args.trim()).split(" +"));
-
-        assertThat(r.status()).isEqualTo(Main.USAGE_ERROR);
-        assertThat(r.err()).startsWith("percpu-defer: " + message);
-        assertThat(r.err().strip().lines()).hasSize(1);
+        assertUsageError("compare " + args, message);
     }
 
     @ParameterizedTest
@@ -166,11 +168,7 @@ class MainTest {
         "--duration 1 --interval 5| invalid value for option '--interval': 5.0 is out of range (allowed: 0.01..1.0 seconds",
     })
     void run_badInput_oneLineNamingTheValue_exit2(String args, String message) {
-        Result r = run(("run " + args.trim()).split(" +"));
-
-        assertThat(r.status()).isEqualTo(Main.USAGE_ERROR);
-        assertThat(r.err()).startsWith("percpu-defer: " + message);
-        assertThat(r.err().strip().lines()).hasSize(1);
+        assertUsageError("run " + args, message);
     }
 
     @Test
@@ -210,11 +208,7 @@ class MainTest {
         "--lock SPIN           | Invalid value for option '--lock': expected one of [TTAS, TICKET, MCS,",
     })
     void deferDemo_badInput_oneLineNamingTheValue_exit2(String args, String message) {
-        Result r = run(("defer-demo " + args.trim()).split(" +"));
-
-        assertThat(r.status()).isEqualTo(Main.USAGE_ERROR);
-        assertThat(r.err()).startsWith("percpu-defer: " + message);
-        assertThat(r.err().strip().lines()).hasSize(1);
+        assertUsageError("defer-demo " + args, message);
     }
 
     @Test
