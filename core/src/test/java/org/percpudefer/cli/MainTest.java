@@ -32,13 +32,14 @@ class MainTest {
         return new Result(status, out.toString(), err.toString());
     }
 
-    /** A user mistake: exit status 2 and one line on stderr that starts with {@code message}; returns the line. */
+    /** A user mistake: exit status 2, nothing on stdout, one line on stderr that starts with {@code message}; returns it. */
     private static String assertUsageError(String args, String message) {
         Result r = run(args.trim().split(" +"));
 
         assertThat(r.status()).isEqualTo(Main.USAGE_ERROR);
         assertThat(r.err()).startsWith("percpu-defer: " + message);
         assertThat(r.err().strip().lines()).hasSize(1);
+        assertThat(r.out()).isEmpty();
         return r.err();
     }
 
@@ -79,7 +80,6 @@ class MainTest {
     })
     void badInput_oneLineNamingTheValue_exit2(String args, String message) {
         assertThat(assertUsageError("ipi-demo " + args, message)).contains("(see percpu-defer ipi-demo --help)");
-        assertThat(r.out()).isEmpty();
     }
 
     @Test
