@@ -80,7 +80,7 @@ public abstract class DeferLists<T extends Deferrable> {
 
     private static final VarHandle DEFER_MAX = DeferLock.handle(MethodHandles.lookup(), "deferMax", int.class);
 
-    final Machine machine;
+    final Homes homes;
     final DeferVariant variant;
     final LockKind lockKind;
     final SoftnetData[] softnet;
@@ -89,12 +89,12 @@ public abstract class DeferLists<T extends Deferrable> {
     @SuppressWarnings("unused") // DEFER_MAX
     private int deferMax = DEFAULT_DEFER_MAX;
 
-    DeferLists(Machine machine, DeferVariant variant, LockKind lockKind, int nodeLists, Reclaimer<? super T> reclaimer) {
-        this.machine = machine;
+    DeferLists(Homes homes, DeferVariant variant, LockKind lockKind, int nodeLists, Reclaimer<? super T> reclaimer) {
+        this.homes = homes;
         this.variant = variant;
         this.lockKind = lockKind;
         this.reclaimer = reclaimer;
-        int cpus = machine.cpus();
+        int cpus = homes.count();
         this.softnet = new SoftnetData[cpus];
         this.counters = new DeferCounters[cpus];
         McsLock.Node[] mcs = lockKind == LockKind.MCS ? McsLock.nodes(cpus) : null;
@@ -126,17 +126,23 @@ public abstract class DeferLists<T extends Deferrable> {
         Objects.requireNonNull(variant, "variant");
         Objects.requireNonNull(lockKind, "lockKind");
         Objects.requireNonNull(reclaimer, "reclaimer");
-        DeferLists<T> lists = switch (variant) {
-            case NONE -> new NoDeferral<>(machine, reclaimer);
-            case PER_SOCKET -> new PerSocketLists<>(machine, reclaimer);
-            case PER_CPU_LOCKED, BATCHED -> new LockedLists<>(machine, variant, lockKind, reclaimer);
-            case PER_CPU_LLIST -> new LlistLists<>(machine, variant, 1, reclaimer);
-            case PER_NODE -> new LlistLists<>(machine, variant, machine.nodes(), reclaimer);
-        };
+        DeferLists<T> lists = create(Homes.of(machine), machine.nodes(), variant, lockKind, reclaimer);
         machine.openSoftirq(Softirq.NET_RX, cpu -> lists.flushOn(cpu.id()));
         machine.addIdleHook(cpu -> lists.flushOn(cpu.id()));
         machine.addOfflineHook(cpu -> lists.flushOn(cpu.id()));
         return lists;
+    }
+
+    /** The lists of {@code variant} over any kind of homes. */
+    static <T extends Deferrable> DeferLists<T> create(Homes homes, int nodes, DeferVariant variant, LockKind lockKind,
+            Reclaimer<? super T> reclaimer) {
+        return switch (variant) {
+            case NONE -> new NoDeferral<>(homes, reclaimer);
+            case PER_SOCKET -> new PerSocketLists<>(homes, reclaimer);
+            case PER_CPU_LOCKED, BATCHED -> new LockedLists<>(homes, variant, lockKind, reclaimer);
+            case PER_CPU_LLIST -> new LlistLists<>(homes, variant, 1, reclaimer);
+            case PER_NODE -> new LlistLists<>(homes, variant, nodes, reclaimer);
+        };
     }
 
     /**
@@ -150,17 +156,7 @@ public abstract class DeferLists<T extends Deferrable> {
      */
     public final int attemptDeferFree(T obj) {
         Objects.requireNonNull(obj, "obj");
-        return defer(currentCpu("attemptDeferFree"), obj);
-    }
-
-    /** The calling CPU's number; it must be a CPU of this machine (its counters and batches are plain). */
-    private int currentCpu(String what) {
-        Cpu cpu = Cpu.currentOrNull();
-        if (cpu == null || cpu.machine() != machine) {
-            throw new IllegalStateException(what + " on thread '" + Thread.currentThread().getName()
-                    + "': call it on a simulated CPU of the machine these lists were installed on");
-        }
-        return cpu.id();
+        return defer(homes.current("attemptDeferFree"), obj);
     }
 
     /**
@@ -172,7 +168,7 @@ public abstract class DeferLists<T extends Deferrable> {
      * @throws IllegalStateException if the calling thread is not a simulated CPU of this machine
      */
     public final int flush() {
-        return flushOn(currentCpu("flush"));
+        return flushOn(homes.current("flush"));
     }
 
     /** @return {@code net.core.skb_defer_max} as set now */
@@ -217,7 +213,7 @@ public abstract class DeferLists<T extends Deferrable> {
      * @throws IllegalArgumentException if {@code cpu} is out of range
      */
     public final DeferStats stats(int cpu) {
-        machine.cpu(cpu); // validates
+        homes.check(cpu);
         return counters[cpu].snapshot(cpu);
     }
 
@@ -235,17 +231,22 @@ public abstract class DeferLists<T extends Deferrable> {
      * {@link Machine#close()}, so that nothing handed to the lists is lost. Counted as flushed by the CPU
      * that held it.
      *
-     * @return how many objects it freed
+     * @return how many objects it freed ({@code BATCHED}: batches handed over on the way counted too)
      * @throws IllegalStateException if the machine's CPUs are still running
      */
     public final int drain() {
-        if (!machine.isClosed() || !machine.terminated()) {
-            throw new IllegalStateException("drain() needs a closed machine: its CPUs may still run");
+        if (!homes.quiet()) {
+            throw new IllegalStateException("drain() needs a closed machine (or pool): its CPUs (or owners) may still run");
         }
         int n = 0;
-        for (int cpu = 0; cpu < softnet.length; cpu++) {
-            n += flushOn(cpu);
-        }
+        int pass;
+        do { // a BATCHED hand-over may land on a list this pass already emptied: go again until nothing moves
+            pass = 0;
+            for (int cpu = 0; cpu < softnet.length; cpu++) {
+                pass += flushOn(cpu);
+            }
+            n += pass;
+        } while (pass > 0);
         return n;
     }
 
@@ -279,7 +280,7 @@ public abstract class DeferLists<T extends Deferrable> {
         if (target == self) {
             return LOCAL_OWN;
         }
-        if (target < 0 || target >= softnet.length || !machine.cpu(target).isOnline()) {
+        if (target < 0 || target >= softnet.length || !homes.online(target)) {
             return LOCAL_OFFLINE;
         }
         return max == 0 ? LOCAL_DISABLED : DEFERRED;
@@ -353,7 +354,7 @@ public abstract class DeferLists<T extends Deferrable> {
         }
         int sent;
         try {
-            sent = machine.callFunctionSingleAsync(target, t.deferCsd);
+            sent = homes.kick(target, t.deferCsd);
         } catch (RuntimeException e) {
             t.setIpiScheduledRelease(0); // the next kick may try again
             throw e;
@@ -368,7 +369,7 @@ public abstract class DeferLists<T extends Deferrable> {
     /** Wakes {@code target}, whose empty list we just made non-empty, so an idle owner flushes it. */
     final void wakeOwner(int self, int target) {
         counters[self].add(DeferCounters.WAKEUPS, 1);
-        machine.cpu(target).wake();
+        homes.wake(target);
     }
 
     /** The kick IPI's handler on the target (the kernel's trigger_rx_softirq). */

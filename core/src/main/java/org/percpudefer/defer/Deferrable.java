@@ -21,6 +21,8 @@ public abstract class Deferrable {
      */
     int allocCpu = -1;
     Deferrable next;
+    /** {@link DeferPool}: the owner releasing it, for the reclaimer of a local fallback; that thread only. */
+    int releasedBy = -1;
 
     /** For subclasses. */
     protected Deferrable() {

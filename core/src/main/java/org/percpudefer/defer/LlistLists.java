@@ -34,8 +34,8 @@ final class LlistLists<T extends Deferrable> extends DeferLists<T> {
 
     private final boolean perNode;
 
-    LlistLists(Machine machine, DeferVariant variant, int nodes, Reclaimer<? super T> reclaimer) {
-        super(machine, variant, LockKind.TTAS, nodes, reclaimer);
+    LlistLists(Homes homes, DeferVariant variant, int nodes, Reclaimer<? super T> reclaimer) {
+        super(homes, variant, LockKind.TTAS, nodes, reclaimer);
         this.perNode = variant == DeferVariant.PER_NODE;
     }
 
@@ -47,7 +47,7 @@ final class LlistLists<T extends Deferrable> extends DeferLists<T> {
         if (reason != DEFERRED) {
             return freeLocal(self, obj, reason);
         }
-        DeferNode list = softnet[target].nodes[perNode ? machine.cpu(self).node() : 0];
+        DeferNode list = softnet[target].nodes[perNode ? homes.node(self) : 0];
         if (list.countOnce() >= max) { // atomic_read: lockless full check
             return freeLocal(self, obj, LOCAL_FULL);
         }
@@ -104,7 +104,7 @@ final class LlistLists<T extends Deferrable> extends DeferLists<T> {
 
     @Override
     public int queued(int cpu) {
-        machine.cpu(cpu);
+        homes.check(cpu);
         int n = 0;
         for (DeferNode list : softnet[cpu].nodes) {
             n += list.countOnce();

@@ -32,8 +32,8 @@ final class LockedLists<T extends Deferrable> extends DeferLists<T> {
 
     private final boolean batched;
 
-    LockedLists(Machine machine, DeferVariant variant, LockKind lockKind, Reclaimer<? super T> reclaimer) {
-        super(machine, variant, lockKind, 1, reclaimer);
+    LockedLists(Homes homes, DeferVariant variant, LockKind lockKind, Reclaimer<? super T> reclaimer) {
+        super(homes, variant, lockKind, 1, reclaimer);
         this.batched = variant == DeferVariant.BATCHED;
     }
 
@@ -82,7 +82,7 @@ final class LockedLists<T extends Deferrable> extends DeferLists<T> {
         b.head = null;
         b.tail = null;
         b.count = 0;
-        if (!machine.cpu(target).isOnline()) {
+        if (!homes.online(target)) {
             counters[self].add(LOCAL_OFFLINE, n);
             freeChain(head);
             return;
@@ -236,7 +236,7 @@ final class LockedLists<T extends Deferrable> extends DeferLists<T> {
 
     @Override
     public int queued(int cpu) {
-        machine.cpu(cpu);
+        homes.check(cpu);
         return softnet[cpu].deferCountOnce();
     }
 }

@@ -5,8 +5,8 @@ import org.percpudefer.cpu.Machine;
 /** {@link DeferVariant#NONE}: before 5.17, every object is freed by the CPU that consumed it. */
 final class NoDeferral<T extends Deferrable> extends DeferLists<T> {
 
-    NoDeferral(Machine machine, Reclaimer<? super T> reclaimer) {
-        super(machine, DeferVariant.NONE, LockKind.TTAS, 1, reclaimer);
+    NoDeferral(Homes homes, Reclaimer<? super T> reclaimer) {
+        super(homes, DeferVariant.NONE, LockKind.TTAS, 1, reclaimer);
     }
 
     @Override
@@ -21,7 +21,7 @@ final class NoDeferral<T extends Deferrable> extends DeferLists<T> {
 
     @Override
     public int queued(int cpu) {
-        machine.cpu(cpu);
+        homes.check(cpu);
         return 0;
     }
 }

@@ -13,8 +13,8 @@ import org.percpudefer.cpu.Machine;
  */
 final class PerSocketLists<T extends Deferrable> extends DeferLists<T> {
 
-    PerSocketLists(Machine machine, Reclaimer<? super T> reclaimer) {
-        super(machine, DeferVariant.PER_SOCKET, LockKind.TTAS, 1, reclaimer);
+    PerSocketLists(Homes homes, Reclaimer<? super T> reclaimer) {
+        super(homes, DeferVariant.PER_SOCKET, LockKind.TTAS, 1, reclaimer);
     }
 
     @Override
@@ -52,7 +52,7 @@ final class PerSocketLists<T extends Deferrable> extends DeferLists<T> {
 
     @Override
     public int queued(int cpu) {
-        machine.cpu(cpu);
+        homes.check(cpu);
         return softnet[cpu].nodes[0].countOnce();
     }
 }

@@ -1,0 +1,613 @@
+package org.percpudefer.defer;
+
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
+import java.util.Objects;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.Supplier;
+
+import org.percpudefer.cpu.CallSingleData;
+
+/**
+ * A cross-thread object pool built on the defer lists: the kernel's skb recycling, for any Java object.
+ * Each long-lived thread that acquires objects registers as an {@link Owner}; an object remembers its
+ * owner, and a release on another owner sends it home on the owner's defer list, in the variant chosen
+ * ({@code PER_CPU_LOCKED}, {@code PER_CPU_LLIST} or {@code BATCHED}), where the owner finds it when its
+ * local cache runs dry.
+ *
+ * <pre>{@code
+ * DeferPool<Buffer> pool = DeferPool.builder(Buffer::new).build();
+ * DeferPool.Owner<Buffer> me = pool.register(loop::wakeup);   // on the event loop's thread
+ * Buffer b = me.acquire();                                     // no atomic, no ThreadLocal
+ * // ... hand b to a worker, which registered too and calls:  worker.release(b);  (b goes home)
+ * me.close();                                                  // when the loop's thread ends
+ * DeferPool.Stats s = pool.close();                            // every object accounted for
+ * }</pre>
+ *
+ * <h2>Rules</h2>
+ * <ul>
+ *   <li>{@link Owner#acquire()} takes from the owner's cache (no atomic operation), then from its defer
+ *       list (one lock or one xchg for everything waiting), then from the factory.</li>
+ *   <li>{@link Owner#release(Pooled)} of the owner's own object puts it in the cache (no atomic
+ *       operation), or gives it to the garbage collector when the cache is full. Another owner's object
+ *       goes home on that owner's defer list; if the list is full ({@code deferMax}) or its owner is gone,
+ *       it is kept in the releasing owner's cache ({@link WhenFull#KEEP}, from then on owned here) or
+ *       given to the garbage collector ({@link WhenFull#DROP}, the default).</li>
+ *   <li>A thread that did not register ({@link #acquire()} / {@link #release(Pooled)} without an owner,
+ *       found through a {@code ThreadLocal}): acquire makes a new object, release gives it to the
+ *       garbage collector. Register every long-lived thread that acquires or releases.</li>
+ *   <li>When an owner's list reaches {@code deferMax / 2} the releasing thread runs the owner's kick
+ *       callback (at most one kick in flight per owner, as the kernel's IPI), so an owner that sleeps can
+ *       be woken to call {@link Owner#drain()}.</li>
+ *   <li>Errors: releasing an object twice ({@link IllegalStateException}, exact between two releasing
+ *       threads, which race with cmpxchg; on the owner a plain check catches a repeated release),
+ *       releasing an object of another pool ({@link IllegalArgumentException}), using a pool after
+ *       {@link #close()} or an owner after its {@link Owner#close()} ({@link IllegalStateException}).</li>
+ *   <li>An owner whose thread ends: call {@link Owner#close()} on it first; its cache and list go to
+ *       the garbage collector, and releases to it afterwards too (they find it offline). Its slot is then
+ *       free for another thread. A thread that ended without closing its owner keeps its slot until
+ *       {@link #register} finds it dead and takes the slot over (the objects go to the garbage collector);
+ *       at most {@code deferMax} objects wait on its list meanwhile.</li>
+ *   <li>{@link #close()}, once no thread uses the pool any more, accounts for every object the factory
+ *       made: dropped to the garbage collector, cached, in flight on a defer list, or still out.</li>
+ * </ul>
+ *
+ * @param <T> the pooled type
+ */
+public final class DeferPool<T extends Pooled> {
+
+    /** What a release does with an object whose owner's list is full or whose owner is gone. */
+    public enum WhenFull {
+        /** Give it to the garbage collector. */
+        DROP,
+        /** Keep it in the releasing owner's cache if it has room (it is owned there from then on). */
+        KEEP
+    }
+
+    /** Default most owners. */
+    public static final int DEFAULT_MAX_OWNERS = 64;
+    /** Default objects an owner's cache holds. */
+    public static final int DEFAULT_CACHE = 256;
+
+    private static final VarHandle CLOSED;
+
+    static {
+        try {
+            CLOSED = MethodHandles.lookup().findVarHandle(DeferPool.class, "closed", boolean.class);
+        } catch (ReflectiveOperationException e) {
+            throw new ExceptionInInitializerError(e);
+        }
+    }
+
+    private final Supplier<? extends T> factory;
+    private final int cacheSize;
+    private final WhenFull whenFull;
+    private final Slot[] slots;
+    private final DeferLists<T> lists;
+    private final ThreadLocal<Owner<T>> owners = new ThreadLocal<>();
+    private final AtomicLong guestCreated = new AtomicLong();
+    private final AtomicLong guestDropped = new AtomicLong();
+    /** WRITE_ONCE by close(); READ_ONCE by every operation, which then refuses. */
+    @SuppressWarnings("unused") // CLOSED
+    private boolean closed;
+    /** Objects freed by close()'s drain: in flight at close. Closing thread only. */
+    private long drained;
+    /**
+     * The thread retiring a slot or closing the pool, while it empties defer lists: the objects it frees
+     * are dropped or counted, not cached. Read by every reclaim, compared with the current thread.
+     */
+    private volatile Thread drainer;
+
+    private DeferPool(Builder<T> b) {
+        this.factory = b.factory;
+        this.cacheSize = b.cacheSize;
+        this.whenFull = b.whenFull;
+        this.slots = new Slot[b.maxOwners];
+        for (int i = 0; i < slots.length; i++) {
+            slots[i] = new Slot(b.cacheSize);
+        }
+        this.lists = DeferLists.create(new OwnerHomes(), 1, b.variant, b.lock, this::reclaim);
+        lists.setDeferMax(b.deferMax);
+    }
+
+    /**
+     * @param factory makes a new object when none is free; it must return a new object each time
+     * @param <T>     the pooled type
+     * @return a builder with the defaults
+     */
+    public static <T extends Pooled> Builder<T> builder(Supplier<? extends T> factory) {
+        return new Builder<>(Objects.requireNonNull(factory, "factory"));
+    }
+
+    /**
+     * Registers the calling thread as an owner.
+     *
+     * @param kick run by a releasing thread when this owner's list is half full and no kick is in flight:
+     *             make the owner call {@link Owner#drain()} soon (wake its event loop); it must not block
+     * @return the owner; use it on this thread only
+     * @throws IllegalStateException if this thread is already an owner, every slot is taken, or the pool
+     *                               is closed
+     */
+    public Owner<T> register(Runnable kick) {
+        Objects.requireNonNull(kick, "kick");
+        checkOpen();
+        if (owners.get() != null) {
+            throw new IllegalStateException("thread '" + Thread.currentThread().getName() + "' is already an owner of this pool");
+        }
+        synchronized (slots) {
+            for (int i = 0; i < slots.length; i++) {
+                Slot s = slots[i];
+                if (s.thread != null && !s.thread.isAlive()) {
+                    retire(i); // its thread ended without closing: isAlive() == false orders its last writes before ours
+                }
+                if (s.thread == null) {
+                    s.thread = Thread.currentThread();
+                    s.kick = kick;
+                    s.setOnlineRelease(true); // pairs with the READ_ONCE hint of releasing threads
+                    Owner<T> o = new Owner<>(this, i);
+                    owners.set(o);
+                    return o;
+                }
+            }
+        }
+        throw new IllegalStateException("all " + slots.length + " owner slots are taken (allowed: maxOwners; close an owner first)");
+    }
+
+    /**
+     * Acquires on the calling thread: through its owner if it registered, else a new object.
+     *
+     * @return an object in use
+     * @throws IllegalStateException if the pool is closed
+     */
+    public T acquire() {
+        Owner<T> o = owners.get();
+        if (o != null) {
+            return o.acquire();
+        }
+        checkOpen();
+        T obj = make();
+        guestCreated.incrementAndGet();
+        obj.setStateOnce(Pooled.IN_USE);
+        return obj;
+    }
+
+    /**
+     * Releases on the calling thread: through its owner if it registered, else to the garbage collector.
+     *
+     * @param obj an object of this pool, in use
+     * @throws IllegalArgumentException if it belongs to another pool
+     * @throws IllegalStateException    if it is not in use (released twice) or the pool is closed
+     */
+    public void release(T obj) {
+        Owner<T> o = owners.get();
+        if (o != null) {
+            o.release(obj);
+            return;
+        }
+        checkOpen();
+        checkMine(obj);
+        if (!obj.cmpxchgRelease()) {
+            throw doubleRelease(obj);
+        }
+        guestDropped.incrementAndGet();
+    }
+
+    /**
+     * Closes the pool and accounts for every object. Call it once no thread uses the pool any more: it
+     * reads the owners' caches and counters, and frees what is still on a defer list.
+     *
+     * @return where every object the factory made is
+     */
+    public synchronized Stats close() {
+        CLOSED.setOpaque(this, true);
+        long created = guestCreated.get();
+        long dropped = guestDropped.get();
+        long cached = 0;
+        for (Slot s : slots) {
+            created += s.created;
+            dropped += s.dropped;
+            cached += s.size;
+        }
+        drainer = Thread.currentThread();
+        try {
+            lists.drain();
+        } finally {
+            drainer = null;
+        }
+        long inFlight = drained;
+        return new Stats(created, dropped, cached, inFlight, created - dropped - cached - inFlight);
+    }
+
+    /**
+     * Where the objects are, at {@link #close()}.
+     *
+     * @param created     objects the factory made
+     * @param dropped     objects given to the garbage collector by a release (cache or list full, owner
+     *                    gone, unregistered thread, owner closed)
+     * @param cached      objects in the owners' caches
+     * @param inFlight    objects on a defer list, on their way home
+     * @param outstanding objects acquired and not released: {@code created - dropped - cached - inFlight}
+     */
+    public record Stats(long created, long dropped, long cached, long inFlight, long outstanding) {
+    }
+
+    /** @return the lists' counters per owner slot (deferred, flushed, kicks, ...), a snapshot */
+    public java.util.List<DeferStats> deferStats() {
+        return lists.stats();
+    }
+
+    /**
+     * An owner: a registered thread's handle, for that thread only. No {@code ThreadLocal} on its paths.
+     *
+     * @param <T> the pooled type
+     */
+    public static final class Owner<T extends Pooled> implements AutoCloseable {
+        private final DeferPool<T> pool;
+        private final int index;
+        private final Slot slot;
+        private boolean closed;
+
+        Owner(DeferPool<T> pool, int index) {
+            this.pool = pool;
+            this.index = index;
+            this.slot = pool.slots[index];
+        }
+
+        /**
+         * @return an object in use: from the cache, else from what came home, else new
+         * @throws IllegalStateException if this owner or the pool is closed, or the caller is not the owner's thread
+         */
+        public T acquire() {
+            check();
+            T obj = slot.pop();
+            if (obj == null) {
+                drain();
+                obj = slot.pop();
+                if (obj == null) {
+                    obj = pool.make();
+                    slot.created++;
+                }
+            }
+            obj.allocatedOn(index);
+            obj.setStateOnce(Pooled.IN_USE); // our own object now: no other thread touches it until a hand-off
+            return obj;
+        }
+
+        /**
+         * @param obj an object of this pool, in use
+         * @throws IllegalArgumentException if it belongs to another pool
+         * @throws IllegalStateException    if it is not in use (released twice), this owner or the pool is
+         *                                  closed, or the caller is not the owner's thread
+         */
+        public void release(T obj) {
+            check();
+            pool.checkMine(obj);
+            if (obj.allocCpu() == index) { // ours: the local path, no atomic operation
+                if (obj.stateOnce() != Pooled.IN_USE) {
+                    throw doubleRelease(obj);
+                }
+                obj.setStateOnce(Pooled.FREE);
+                if (!slot.push(obj)) {
+                    slot.dropped++;
+                }
+                return;
+            }
+            if (!obj.cmpxchgRelease()) { // another owner's: of two releasing threads, one wins
+                throw doubleRelease(obj);
+            }
+            obj.releasedBy = index; // for the reclaimer, if the object is freed right here
+            pool.lists.defer(index, obj);
+        }
+
+        /**
+         * Takes home everything released to this owner by other threads (call it after a kick); and for
+         * {@code BATCHED}, hands this owner's outgoing batches over.
+         *
+         * @return objects moved
+         */
+        public int drain() {
+            check();
+            SoftnetData sd = pool.lists.softnet[index];
+            if (sd.ipiScheduledOnce() != 0) {
+                pool.lists.ipiHandled(index); // the next kick may run: before we look at the list
+            }
+            return pool.lists.flushOn(index);
+        }
+
+        /** @return objects in this owner's cache */
+        public int cached() {
+            return slot.size;
+        }
+
+        /**
+         * Retires this owner, on its thread, before the thread ends: its cache and what waits on its list
+         * go to the garbage collector, and its slot is free for another thread.
+         */
+        @Override
+        public void close() {
+            if (closed) {
+                return;
+            }
+            check();
+            closed = true;
+            pool.owners.remove();
+            synchronized (pool.slots) {
+                pool.retire(index);
+            }
+        }
+
+        private void check() {
+            if (closed) {
+                throw new IllegalStateException("owner " + index + " is closed");
+            }
+            if (Thread.currentThread() != slot.thread) {
+                throw new IllegalStateException("owner " + index + " used on thread '" + Thread.currentThread().getName()
+                        + "': an owner belongs to the thread that registered it");
+            }
+            pool.checkOpen();
+        }
+    }
+
+    /**
+     * Builds a pool.
+     *
+     * @param <T> the pooled type
+     */
+    public static final class Builder<T extends Pooled> {
+        private final Supplier<? extends T> factory;
+        private int maxOwners = DEFAULT_MAX_OWNERS;
+        private int cacheSize = DEFAULT_CACHE;
+        private int deferMax = DeferLists.DEFAULT_DEFER_MAX;
+        private WhenFull whenFull = WhenFull.DROP;
+        private DeferVariant variant = DeferVariant.PER_CPU_LOCKED;
+        private LockKind lock = LockKind.TTAS;
+
+        Builder(Supplier<? extends T> factory) {
+            this.factory = factory;
+        }
+
+        /** @param n most owners at once, {@code 1..65536} @return this builder */
+        public Builder<T> maxOwners(int n) {
+            maxOwners = range("maxOwners", n, 1, 1 << 16);
+            return this;
+        }
+
+        /** @param n objects an owner's cache holds, {@code 0..1048576} @return this builder */
+        public Builder<T> cacheSize(int n) {
+            cacheSize = range("cacheSize", n, 0, 1 << 20);
+            return this;
+        }
+
+        /** @param n objects an owner's defer list holds, {@code 0..}; 0 sends nothing home @return this builder */
+        public Builder<T> deferMax(int n) {
+            deferMax = range("deferMax", n, 0, Integer.MAX_VALUE);
+            return this;
+        }
+
+        /** @param policy what a release does when the owner's list is full or the owner is gone @return this builder */
+        public Builder<T> whenFull(WhenFull policy) {
+            whenFull = Objects.requireNonNull(policy, "whenFull");
+            return this;
+        }
+
+        /**
+         * @param v {@code PER_CPU_LOCKED}, {@code PER_CPU_LLIST} or {@code BATCHED}
+         * @param kind the lock of the locked variants
+         * @return this builder
+         * @throws IllegalArgumentException for the other variants, which do not send objects home
+         */
+        public Builder<T> variant(DeferVariant v, LockKind kind) {
+            Objects.requireNonNull(v, "variant");
+            if (v != DeferVariant.PER_CPU_LOCKED && v != DeferVariant.PER_CPU_LLIST && v != DeferVariant.BATCHED) {
+                throw new IllegalArgumentException("variant " + v
+                        + " does not send objects home (allowed: PER_CPU_LOCKED, PER_CPU_LLIST, BATCHED)");
+            }
+            variant = v;
+            lock = Objects.requireNonNull(kind, "lock");
+            return this;
+        }
+
+        /** @return the pool */
+        public DeferPool<T> build() {
+            return new DeferPool<>(this);
+        }
+
+        private static int range(String what, int n, int min, int max) {
+            if (n < min || n > max) {
+                throw new IllegalArgumentException(what + " " + n + " is out of range (allowed: " + min + ".." + max + ")");
+            }
+            return n;
+        }
+    }
+
+    // ---------------------------------------------------------------- internals
+
+    /** One owner's state. The cache and counters belong to the owner's thread. */
+    static final class Slot {
+        private static final VarHandle ONLINE;
+
+        static {
+            try {
+                ONLINE = MethodHandles.lookup().findVarHandle(Slot.class, "online", boolean.class);
+            } catch (ReflectiveOperationException e) {
+                throw new ExceptionInInitializerError(e);
+            }
+        }
+
+        long p01, p02, p03, p04, p05, p06, p07;
+        /** Guarded by the slots' monitor; read by the owner's own checks. */
+        volatile Thread thread;
+        Runnable kick;
+        final Object[] cache;
+        int size;
+        long created;
+        long dropped;
+        /** smp_store_release by register/retire; READ_ONCE by releasing threads, as a hint. */
+        @SuppressWarnings("unused") // ONLINE
+        private boolean online;
+        long p11, p12, p13, p14, p15, p16, p17;
+
+        Slot(int cacheSize) {
+            cache = new Object[cacheSize];
+        }
+
+        @SuppressWarnings("unchecked") // only T is cached
+        <T> T pop() {
+            if (size == 0) {
+                return null;
+            }
+            T obj = (T) cache[--size];
+            cache[size] = null;
+            return obj;
+        }
+
+        boolean push(Object obj) {
+            if (size == cache.length) {
+                return false;
+            }
+            cache[size++] = obj;
+            return true;
+        }
+
+        boolean onlineOnce() {
+            return (boolean) ONLINE.getOpaque(this);
+        }
+
+        void setOnlineRelease(boolean v) {
+            ONLINE.setRelease(this, v);
+        }
+    }
+
+    private T make() {
+        T obj = factory.get();
+        if (obj == null || obj.pool != null) {
+            throw new IllegalStateException("the factory returned " + (obj == null ? "null" : "an object it returned before")
+                    + " (allowed: a new object each time)");
+        }
+        obj.pool = this;
+        return obj;
+    }
+
+    /** Frees the slot: its objects go to the garbage collector. Under the slots' monitor. */
+    private void retire(int i) {
+        Slot s = slots[i];
+        s.setOnlineRelease(false); // releasing threads now free locally instead of pushing here
+        drainer = Thread.currentThread(); // objects flushed now are dropped, not cached
+        try {
+            lists.flushOn(i);
+        } finally {
+            drainer = null;
+        }
+        while (s.pop() != null) {
+            s.dropped++;
+        }
+        s.thread = null;
+        s.kick = null;
+    }
+
+    /**
+     * The lists' reclaimer: an object home from the list (flushed by its owner), or freed on the
+     * releasing owner because the list was full or the owner gone, or drained at close.
+     */
+    private void reclaim(T obj) {
+        obj.setStateOnce(Pooled.FREE);
+        if (drainer == Thread.currentThread()) {
+            if (isClosed()) {
+                drained++;
+            } else {
+                slots[obj.allocCpu()].dropped++; // a retiring owner's list
+            }
+            return;
+        }
+        int home = obj.allocCpu();
+        Slot s = slots[home];
+        if (s.thread == Thread.currentThread()) { // flushed at home
+            if (!s.push(obj)) {
+                s.dropped++;
+            }
+            return;
+        }
+        Slot here = slots[obj.releasedBy]; // a local fallback on the releasing owner
+        if (whenFull == WhenFull.KEEP && here.push(obj)) {
+            obj.allocatedOn(obj.releasedBy);
+        } else {
+            here.dropped++;
+        }
+    }
+
+    private void checkOpen() {
+        if (isClosed()) {
+            throw new IllegalStateException("the pool is closed");
+        }
+    }
+
+    private boolean isClosed() {
+        return (boolean) CLOSED.getOpaque(this);
+    }
+
+    private void checkMine(Pooled obj) {
+        Objects.requireNonNull(obj, "obj");
+        if (obj.pool != this) {
+            throw new IllegalArgumentException("object " + obj + " belongs to " + (obj.pool == null ? "no pool" : "another pool")
+                    + " (allowed: objects acquired from this pool)");
+        }
+    }
+
+    private static IllegalStateException doubleRelease(Pooled obj) {
+        return new IllegalStateException("object " + obj + " released twice (it is not in use)");
+    }
+
+    /** The owners as the defer lists' homes. */
+    private final class OwnerHomes extends Homes {
+        @Override
+        int count() {
+            return slots.length;
+        }
+
+        @Override
+        int node(int home) {
+            return 0;
+        }
+
+        @Override
+        boolean online(int home) {
+            return slots[home].onlineOnce();
+        }
+
+        @Override
+        void check(int home) {
+            if (home < 0 || home >= slots.length) {
+                throw new IllegalArgumentException("owner " + home + " is out of range (allowed: 0.." + (slots.length - 1) + ")");
+            }
+        }
+
+        @Override
+        int kick(int home, CallSingleData csd) {
+            Runnable k = slots[home].kick;
+            if (k == null) {
+                return CallSingleData.OFFLINE;
+            }
+            k.run();
+            return CallSingleData.SENT;
+        }
+
+        @Override
+        void wake(int home) {
+            // An owner finds its list when its cache runs dry, or on a kick: no wakeup per first push.
+        }
+
+        @Override
+        boolean quiet() {
+            return isClosed();
+        }
+
+        @Override
+        int current(String what) {
+            Owner<T> o = owners.get();
+            if (o == null) {
+                throw new IllegalStateException(what + " on a thread that is no owner of this pool");
+            }
+            return o.index;
+        }
+    }
+}

@@ -1,0 +1,291 @@
+package org.percpudefer.defer;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Random;
+import java.util.concurrent.ArrayBlockingQueue;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
+
+class DeferPoolTest {
+
+    static final class Buf extends Pooled {
+        final byte[] bytes = new byte[64];
+    }
+
+    private final ExecutorService other = Executors.newSingleThreadExecutor();
+
+    @AfterEach
+    void stop() {
+        other.shutdownNow();
+    }
+
+    /** Runs {@code body} on the other thread and waits for it. */
+    private <R> R there(java.util.concurrent.Callable<R> body) throws Exception {
+        return other.submit(body).get(30, TimeUnit.SECONDS);
+    }
+
+    @Test
+    void anOwnersRelease_goesToItsCache_andIsReused() {
+        DeferPool<Buf> pool = DeferPool.builder(Buf::new).build();
+        DeferPool.Owner<Buf> me = pool.register(() -> { });
+
+        Buf a = me.acquire();
+        assertThat(a.inUse()).isTrue();
+        me.release(a);
+        assertThat(a.inUse()).isFalse();
+        assertThat(me.acquire()).isSameAs(a);
+        me.release(a);
+
+        me.close();
+        DeferPool.Stats s = pool.close();
+        assertThat(s.created()).isEqualTo(1);
+        assertThat(s.dropped()).isEqualTo(1); // the owner's cache, given up when it closed
+        assertThat(s.outstanding()).isZero();
+    }
+
+    @ParameterizedTest
+    @EnumSource(value = DeferVariant.class, names = {"PER_CPU_LOCKED", "PER_CPU_LLIST", "BATCHED"})
+    void aReleaseOnAnotherOwner_goesHome_andTheOwnerReusesIt(DeferVariant variant) throws Exception {
+        DeferPool<Buf> pool = DeferPool.builder(Buf::new).deferMax(64).variant(variant, LockKind.TTAS).build();
+        DeferPool.Owner<Buf> me = pool.register(() -> { });
+        List<Buf> mine = new ArrayList<>();
+        for (int i = 0; i < 10; i++) {
+            mine.add(me.acquire());
+        }
+
+        there(() -> {
+            DeferPool.Owner<Buf> worker = pool.register(() -> { });
+            mine.forEach(worker::release);
+            worker.drain(); // BATCHED: hand the batch over
+            worker.close();
+            return null;
+        });
+
+        List<Buf> again = new ArrayList<>();
+        for (int i = 0; i < 10; i++) {
+            again.add(me.acquire()); // the cache is empty: the first acquire takes the list home
+        }
+        assertThat(again).containsExactlyInAnyOrderElementsOf(mine);
+        again.forEach(me::release);
+        me.close();
+        DeferPool.Stats s = pool.close();
+        assertThat(s.created()).isEqualTo(10);
+        assertThat(s.outstanding()).isZero();
+        assertThat(pool.deferStats().get(1).deferred()).isEqualTo(10);
+    }
+
+    @Test
+    void aHalfFullList_kicksItsOwnerOnce_untilTheOwnerDrains() throws Exception {
+        AtomicInteger kicks = new AtomicInteger();
+        DeferPool<Buf> pool = DeferPool.builder(Buf::new).deferMax(8).build();
+        DeferPool.Owner<Buf> me = pool.register(kicks::incrementAndGet);
+        List<Buf> mine = new ArrayList<>();
+        for (int i = 0; i < 14; i++) {
+            mine.add(me.acquire());
+        }
+        DeferPool.Owner<Buf> worker = there(() -> pool.register(() -> { }));
+
+        there(() -> {
+            mine.subList(0, 7).forEach(worker::release); // the 5th push finds 4 = deferMax / 2 waiting
+            return null;
+        });
+        assertThat(kicks).hasValue(1);
+        me.drain();
+        there(() -> {
+            mine.subList(7, 14).forEach(worker::release);
+            return null;
+        });
+        assertThat(kicks).hasValue(2);
+        there(() -> {
+            worker.close();
+            return null;
+        });
+        me.close();
+        pool.close();
+    }
+
+    @ParameterizedTest
+    @EnumSource(DeferPool.WhenFull.class)
+    void aFullList_dropsOrKeepsTheObjectOnTheReleasingOwner(DeferPool.WhenFull policy) throws Exception {
+        DeferPool<Buf> pool = DeferPool.builder(Buf::new).deferMax(2).whenFull(policy).build();
+        DeferPool.Owner<Buf> me = pool.register(() -> { });
+        List<Buf> mine = List.of(me.acquire(), me.acquire(), me.acquire(), me.acquire(), me.acquire());
+
+        int kept = there(() -> {
+            DeferPool.Owner<Buf> worker = pool.register(() -> { });
+            mine.forEach(worker::release); // 2 fit on my list, 3 do not
+            int n = worker.cached();
+            if (n > 0) {
+                Buf again = worker.acquire();
+                assertThat(mine).contains(again); // reused where it was released, owned here now
+                worker.release(again);
+            }
+            worker.close();
+            return n;
+        });
+
+        assertThat(kept).isEqualTo(policy == DeferPool.WhenFull.KEEP ? 3 : 0);
+        me.close();
+        DeferPool.Stats s = pool.close();
+        assertThat(s.created()).isEqualTo(5);
+        assertThat(s.inFlight()).isEqualTo(0); // my close took my list home and dropped it
+        assertThat(s.outstanding()).isZero();
+    }
+
+    @Test
+    void misuse_isReportedNamingTheProblem() throws Exception {
+        DeferPool<Buf> pool = DeferPool.builder(Buf::new).build();
+        DeferPool<Buf> otherPool = DeferPool.builder(Buf::new).build();
+        DeferPool.Owner<Buf> me = pool.register(() -> { });
+        Buf a = me.acquire();
+        me.release(a);
+
+        assertThatThrownBy(() -> me.release(a)).isInstanceOf(IllegalStateException.class).hasMessageContaining("released twice");
+        assertThatThrownBy(() -> me.release(otherPool.acquire())).isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("belongs to another pool");
+        assertThatThrownBy(() -> pool.register(() -> { })).isInstanceOf(IllegalStateException.class)
+                .hasMessageContaining("already an owner");
+        Exception wrongThread = other.submit(() -> {
+            try {
+                me.acquire();
+                return null;
+            } catch (IllegalStateException e) {
+                return e;
+            }
+        }).get();
+        assertThat(wrongThread).hasMessageContaining("an owner belongs to the thread that registered it");
+
+        Buf b = me.acquire();
+        Exception second = there(() -> {
+            DeferPool.Owner<Buf> w = pool.register(() -> { });
+            w.release(b);
+            try {
+                w.release(b);
+                return null;
+            } catch (IllegalStateException e) {
+                return e;
+            } finally {
+                w.close();
+            }
+        });
+        assertThat(second).hasMessageContaining("released twice");
+
+        me.close();
+        assertThatThrownBy(me::acquire).isInstanceOf(IllegalStateException.class).hasMessageContaining("owner 0 is closed");
+        pool.close();
+        assertThatThrownBy(pool::acquire).isInstanceOf(IllegalStateException.class).hasMessageContaining("the pool is closed");
+        assertThatThrownBy(() -> pool.register(() -> { })).hasMessageContaining("the pool is closed");
+    }
+
+    @Test
+    void anUnregisteredThread_getsNewObjects_andItsReleasesGoToTheGc() throws Exception {
+        DeferPool<Buf> pool = DeferPool.builder(Buf::new).build();
+        there(() -> {
+            Buf a = pool.acquire();
+            pool.release(a);
+            assertThatThrownBy(() -> pool.release(a)).hasMessageContaining("released twice");
+            return null;
+        });
+        DeferPool.Stats s = pool.close();
+        assertThat(s.created()).isEqualTo(1);
+        assertThat(s.dropped()).isEqualTo(1);
+    }
+
+    @Test
+    void anOwnerThatEnded_withoutClosing_losesItsSlotToTheNextRegistration() throws Exception {
+        DeferPool<Buf> pool = DeferPool.builder(Buf::new).maxOwners(1).build();
+        Thread t = new Thread(() -> {
+            DeferPool.Owner<Buf> o = pool.register(() -> { });
+            o.release(o.acquire()); // one object in its cache, and the thread ends
+        });
+        t.start();
+        t.join();
+
+        DeferPool.Owner<Buf> me = pool.register(() -> { }); // the only slot: taken over from the dead thread
+        me.release(me.acquire());
+        me.close();
+        DeferPool.Stats s = pool.close();
+        assertThat(s.created()).isEqualTo(2);
+        assertThat(s.dropped()).isEqualTo(2);
+        assertThat(s.outstanding()).isZero();
+    }
+
+    @Test
+    void badBuilderValues_areNamed() {
+        assertThatThrownBy(() -> DeferPool.builder(Buf::new).maxOwners(0)).hasMessage("maxOwners 0 is out of range (allowed: 1..65536)");
+        assertThatThrownBy(() -> DeferPool.builder(Buf::new).cacheSize(-1)).hasMessage("cacheSize -1 is out of range (allowed: 0..1048576)");
+        assertThatThrownBy(() -> DeferPool.builder(Buf::new).deferMax(-1)).hasMessageContaining("deferMax -1 is out of range");
+        assertThatThrownBy(() -> DeferPool.builder(Buf::new).variant(DeferVariant.NONE, LockKind.TTAS))
+                .hasMessageContaining("variant NONE does not send objects home");
+        Buf shared = new Buf();
+        DeferPool<Buf> pool = DeferPool.builder(() -> shared).build();
+        pool.acquire();
+        assertThatThrownBy(pool::acquire).hasMessageContaining("an object it returned before");
+    }
+
+    /** Four owners hand objects around at random; at the end every object is somewhere, counted once. */
+    @ParameterizedTest
+    @EnumSource(value = DeferVariant.class, names = {"PER_CPU_LOCKED", "PER_CPU_LLIST", "BATCHED"})
+    void randomHandOffs_acrossFourOwners_conserveEveryObject(DeferVariant variant) throws Exception {
+        DeferPool<Buf> pool = DeferPool.builder(Buf::new).deferMax(16).cacheSize(32)
+                .whenFull(DeferPool.WhenFull.KEEP).variant(variant, LockKind.TTAS).build();
+        int owners = 4;
+        List<BlockingQueue<Buf>> inboxes = new ArrayList<>();
+        for (int i = 0; i < owners; i++) {
+            inboxes.add(new ArrayBlockingQueue<>(4096));
+        }
+        ExecutorService threads = Executors.newFixedThreadPool(owners);
+        List<CompletableFuture<Integer>> done = new ArrayList<>();
+        for (int i = 0; i < owners; i++) {
+            int id = i;
+            done.add(CompletableFuture.supplyAsync(() -> {
+                DeferPool.Owner<Buf> me = pool.register(() -> { });
+                Random rnd = new Random(id);
+                int held = 0;
+                for (int step = 0; step < 50_000; step++) {
+                    Buf b = inboxes.get(id).poll();
+                    if (b != null) {
+                        me.release(b); // someone else's, or ours back
+                    }
+                    if (rnd.nextInt(3) != 0) {
+                        Buf mine = me.acquire();
+                        if (!inboxes.get(rnd.nextInt(owners)).offer(mine)) {
+                            me.release(mine);
+                        }
+                    }
+                    if ((step & 1023) == 0) {
+                        me.drain();
+                    }
+                }
+                Buf b;
+                while ((b = inboxes.get(id).poll()) != null) {
+                    held++;
+                    me.release(b);
+                }
+                me.drain();
+                return held;
+            }, threads));
+        }
+        CompletableFuture.allOf(done.toArray(new CompletableFuture<?>[0])).get(60, TimeUnit.SECONDS);
+        threads.shutdown();
+        long stillQueued = inboxes.stream().mapToLong(BlockingQueue::size).sum();
+        DeferPool.Stats s = pool.close();
+
+        assertThat(s.created()).isPositive();
+        assertThat(s.outstanding()).as("%s", s).isEqualTo(stillQueued); // acquired, queued, never released
+        assertThat(s.created()).isEqualTo(s.dropped() + s.cached() + s.inFlight() + s.outstanding());
+    }
+}
