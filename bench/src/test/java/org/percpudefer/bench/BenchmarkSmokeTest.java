@@ -93,6 +93,18 @@ class BenchmarkSmokeTest {
     }
 
     @Test
+    void poolBenchmark_everyImplAndPayloadRuns_andEveryHandoffCompletes() throws RunnerException {
+        Collection<RunResult> results = run("PoolBenchmark.handoff", "payload", "0,2048");
+
+        assertThat(results).hasSize(2 * PoolBenchmark.Impl.values().length);
+        for (RunResult r : results) {
+            assertThat(aux(r, "handoffs")).as(r.getParams().getParam("impl")).isPositive();
+        }
+        assertThat(run("PoolBenchmark.same", "payload", "65536", "impl", "DEFER_POOL,NETTY"))
+                .extracting(r -> r.getParams().getParam("impl")).containsExactlyInAnyOrder("DEFER_POOL", "NETTY");
+    }
+
+    @Test
     void peerQueueBenchmark_everyImplRuns() throws RunnerException {
         Collection<RunResult> results = run("PeerQueueBenchmark");
 
