@@ -76,6 +76,10 @@ public class PoolBenchmark {
     @Param({"0", "2048", "65536"})
     int payload;
 
+    /** The DeferPool's variant (the others ignore it): -p poolVariant=PER_CPU_LLIST,BATCHED. */
+    @Param({"PER_CPU_LOCKED"})
+    org.percpudefer.defer.DeferVariant poolVariant;
+
     DeferPool<Msg> deferPool;
     Queue<Msg> ownerPool;
     Recycler<Msg> netty;
@@ -88,7 +92,8 @@ public class PoolBenchmark {
 
     @Setup(Level.Trial)
     public void build() {
-        deferPool = DeferPool.builder(() -> new Msg(payload)).cacheSize(QUEUE).deferMax(64).build();
+        deferPool = DeferPool.builder(() -> new Msg(payload)).cacheSize(QUEUE).deferMax(64)
+                .variant(poolVariant, org.percpudefer.defer.LockKind.TTAS).build();
         ownerPool = switch (impl) {
             case JCTOOLS_OWNER_POOL -> new MpscAtomicArrayQueue<>(QUEUE);
             case AGRONA_OWNER_POOL -> new ManyToOneConcurrentArrayQueue<>(QUEUE);

@@ -245,6 +245,8 @@ public final class DeferPool<T extends Pooled> {
         private final DeferPool<T> pool;
         private final int index;
         private final Slot slot;
+        /** The registering thread: a final field, so the owner check costs one compare. */
+        private final Thread thread = Thread.currentThread();
         private boolean closed;
 
         Owner(DeferPool<T> pool, int index) {
@@ -259,16 +261,16 @@ public final class DeferPool<T extends Pooled> {
          */
         public T acquire() {
             check();
-            T obj = slot.pop();
+            T obj = slot.pop(); // what is cached or comes home is ours already (allocCpu == index)
             if (obj == null) {
                 drain();
                 obj = slot.pop();
                 if (obj == null) {
                     obj = pool.make();
+                    obj.allocatedOn(index);
                     slot.created++;
                 }
             }
-            obj.allocatedOn(index);
             obj.setStateOnce(Pooled.IN_USE); // our own object now: no other thread touches it until a hand-off
             return obj;
         }
@@ -337,10 +339,16 @@ public final class DeferPool<T extends Pooled> {
         }
 
         private void check() {
+            if (closed || Thread.currentThread() != thread || pool.isClosed()) {
+                misuse();
+            }
+        }
+
+        private void misuse() {
             if (closed) {
                 throw new IllegalStateException("owner " + index + " is closed");
             }
-            if (Thread.currentThread() != slot.thread) {
+            if (Thread.currentThread() != thread) {
                 throw new IllegalStateException("owner " + index + " used on thread '" + Thread.currentThread().getName()
                         + "': an owner belongs to the thread that registered it");
             }

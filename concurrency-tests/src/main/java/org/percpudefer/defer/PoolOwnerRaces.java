@@ -1,0 +1,107 @@
+package org.percpudefer.defer;
+
+import static org.openjdk.jcstress.annotations.Expect.ACCEPTABLE;
+import static org.openjdk.jcstress.annotations.Expect.FORBIDDEN;
+
+import org.openjdk.jcstress.annotations.Actor;
+import org.openjdk.jcstress.annotations.Arbiter;
+import org.openjdk.jcstress.annotations.JCStressTest;
+import org.openjdk.jcstress.annotations.Outcome;
+import org.openjdk.jcstress.annotations.State;
+import org.openjdk.jcstress.infra.results.II_Result;
+
+/**
+ * Hazards of the shipping {@link DeferPool} around its owners: an object released by another owner while
+ * its owner acquires (it must come back exactly once: acquired, or still on its way home, never both and
+ * never neither), and an object released to an owner that is closing (it must be dropped or stay on the
+ * list until the pool closes, never lost, never counted twice).
+ *
+ * <p>Each test starts with one object of owner slot 0, in use, held by the releasing actor. Result columns:
+ * whether the owner's acquire returned it ({@code 1}) and, after the pool is closed, how many times it was
+ * found cached, in flight or dropped.
+ *
+ * <p>How to run: {@code java -jar concurrency-tests/target/jcstress.jar -t PoolOwnerRaces}
+ */
+public final class PoolOwnerRaces {
+
+    private PoolOwnerRaces() {
+    }
+
+    static final class Obj extends Pooled {
+    }
+
+    /** A pool of two owner slots and one object of slot 0 in use. */
+    abstract static class Base {
+        final DeferPool<Obj> pool = DeferPool.builder(Obj::new).maxOwners(2).deferMax(4).build();
+        final Obj obj = new Obj();
+
+        Base() {
+            obj.pool = pool;
+            obj.allocatedOn(0);
+            obj.setStateOnce(Pooled.IN_USE);
+        }
+
+        /** Registers the calling thread (slot 0 if it is first) and releases the object from there. */
+        void releaseElsewhere() {
+            DeferPool.Owner<Obj> me = pool.register(() -> { });
+            me.release(obj);
+            me.drain(); // BATCHED-proof: nothing of ours stays in an outgoing batch
+        }
+
+        int fate() {
+            DeferPool.Stats s = pool.close();
+            return (int) (s.cached() + s.inFlight() + s.dropped());
+        }
+    }
+
+    /** Release by another owner racing the owner's acquire. */
+    @JCStressTest
+    @Outcome(id = "1, 0", expect = ACCEPTABLE, desc = "the owner took it home and acquired it")
+    @Outcome(id = "0, 1", expect = ACCEPTABLE, desc = "the owner acquired a new one; ours is cached, on the list or dropped")
+    @Outcome(id = "1, 1", expect = FORBIDDEN, desc = "acquired and also still in the pool: it would be handed out twice")
+    @Outcome(id = "0, 0", expect = FORBIDDEN, desc = "neither acquired nor anywhere in the pool: lost")
+    @State
+    public static class ReleaseVsAcquire extends Base {
+        @Actor
+        public void owner(II_Result r) {
+            DeferPool.Owner<Obj> me = pool.register(() -> { });
+            r.r1 = me.acquire() == obj ? 1 : 0;
+        }
+
+        @Actor
+        public void releaser() {
+            releaseElsewhere();
+        }
+
+        @Arbiter
+        public void where(II_Result r) {
+            r.r2 = fate();
+        }
+    }
+
+    /** Release to an owner that is closing (its thread is ending). */
+    @JCStressTest
+    @Outcome(id = "0, 1", expect = ACCEPTABLE, desc = "dropped, kept or left on the closed owner's list and freed at close: once")
+    @Outcome(id = "0, 0", expect = FORBIDDEN, desc = "lost")
+    @Outcome(id = "0, 2", expect = FORBIDDEN, desc = "counted twice")
+    @Outcome(expect = FORBIDDEN, desc = "any other result")
+    @State
+    public static class ReleaseVsOwnerClose extends Base {
+        @Actor
+        public void owner() {
+            DeferPool.Owner<Obj> me = pool.register(() -> { });
+            me.close();
+        }
+
+        @Actor
+        public void releaser() {
+            releaseElsewhere();
+        }
+
+        @Arbiter
+        public void where(II_Result r) {
+            r.r1 = 0;
+            r.r2 = fate();
+        }
+    }
+}
