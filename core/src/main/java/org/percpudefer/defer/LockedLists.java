@@ -185,14 +185,17 @@ final class LockedLists<T extends Deferrable> extends DeferLists<T> {
             return 0;
         }
         Deferrable list;
+        int n; // the count, exact under the lock: no walk of the chain (each node a cache miss) to count it
         DeferLock lock = sd.lock;
         if (lock == null) {
             synchronized (sd) {
+                n = sd.deferCountOnce();
                 list = takeAllLocked(sd);
             }
         } else {
             boolean contended = lock.lock(cpu);
             try {
+                n = sd.deferCountOnce();
                 list = takeAllLocked(sd);
             } finally {
                 lock.unlock(cpu);
@@ -202,7 +205,6 @@ final class LockedLists<T extends Deferrable> extends DeferLists<T> {
             }
         }
         counters[cpu].add(DeferCounters.LOCKS, 1);
-        int n = length(list);
         flushChain(cpu, list, n);
         return n;
     }
