@@ -223,6 +223,87 @@ class DeferPoolTest {
         assertThat(s.outstanding()).isZero();
     }
 
+    /** Simulated CPUs as owners: CPU 0 allocates, CPU 1 releases, the kick wakes CPU 0 to drain. */
+    @Test
+    void simulatedCpus_areOwners_andTheKickWakesTheOwnerCpu() throws Exception {
+        DeferPool<Buf> pool = DeferPool.builder(Buf::new).deferMax(8).build();
+        BlockingQueue<Buf> wire = new ArrayBlockingQueue<>(256);
+        AtomicInteger reused = new AtomicInteger();
+        java.util.concurrent.atomic.AtomicBoolean consumed = new java.util.concurrent.atomic.AtomicBoolean();
+        AtomicInteger releasedSoFar = new AtomicInteger();
+        java.util.concurrent.CountDownLatch done = new java.util.concurrent.CountDownLatch(2);
+        try (org.percpudefer.cpu.Machine m = org.percpudefer.cpu.Machine.boot(
+                org.percpudefer.cpu.MachineConfig.of(2).withPin(false))) {
+            m.host(0, new org.percpudefer.cpu.CpuTask() { // the allocating CPU
+                DeferPool.Owner<Buf> me;
+                final java.util.Set<Buf> first = java.util.Collections.newSetFromMap(new java.util.IdentityHashMap<>());
+                int sent;
+
+                @Override
+                public int step(org.percpudefer.cpu.Cpu cpu) {
+                    if (me == null) {
+                        me = pool.register(cpu::wake); // a kick wakes this CPU, which drains on its next step
+                    }
+                    me.drain();
+                    if (sent == 200) {
+                        if (consumed.get()) {
+                            me.drain();
+                            me.close();
+                            done.countDown();
+                            return DONE;
+                        }
+                        return 0;
+                    }
+                    if (sent % 16 == 0 && releasedSoFar.get() < sent) {
+                        return 0; // rounds of 16: wait (idle) until the consumer has released the last round
+                    }
+                    Buf b = me.acquire();
+                    if (sent < 16) {
+                        first.add(b);
+                    } else if (first.contains(b)) {
+                        reused.incrementAndGet();
+                    }
+                    wire.add(b);
+                    sent++;
+                    m.cpu(1).wake();
+                    return 1;
+                }
+            });
+            m.host(1, new org.percpudefer.cpu.CpuTask() { // the consuming CPU
+                DeferPool.Owner<Buf> me;
+                int released;
+
+                @Override
+                public int step(org.percpudefer.cpu.Cpu cpu) {
+                    if (me == null) {
+                        me = pool.register(() -> { });
+                    }
+                    Buf b = wire.poll();
+                    if (b == null) {
+                        if (released == 200) {
+                            me.close();
+                            consumed.set(true);
+                            m.cpu(0).wake();
+                            done.countDown();
+                            return DONE;
+                        }
+                        return 0;
+                    }
+                    me.release(b);
+                    released++;
+                    releasedSoFar.incrementAndGet();
+                    m.cpu(0).wake();
+                    return 1;
+                }
+            });
+            assertThat(done.await(30, TimeUnit.SECONDS)).isTrue();
+        }
+        DeferPool.Stats s = pool.close();
+        assertThat(reused.get()).as("objects that came home and were acquired again").isPositive();
+        assertThat(s.created()).isLessThan(200);
+        assertThat(s.outstanding()).isZero();
+    }
+
     @Test
     void badBuilderValues_areNamed() {
         assertThatThrownBy(() -> DeferPool.builder(Buf::new).maxOwners(0)).hasMessage("maxOwners 0 is out of range (allowed: 1..65536)");
