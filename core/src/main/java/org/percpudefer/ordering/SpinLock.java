@@ -53,6 +53,17 @@ public final class SpinLock {
         return LOCKED.compareAndSet(this, 0, 1);
     }
 
+    /**
+     * The kernel's {@code spin_is_locked()}: a READ_ONCE of the lock word, ordered with nothing else. A
+     * lockless observer learns nothing about what the holder wrote (LKMM MP+polockonce+poacquiresilsil:
+     * Sometimes, ported in concurrency-tests).
+     *
+     * @return whether some thread holds the lock now (a snapshot)
+     */
+    public boolean isLocked() {
+        return (int) LOCKED.getOpaque(this) != 0;
+    }
+
     /** Releases the lock; only its holder may call it (smp_store_release: pairs with the next cmpxchg). */
     public void unlock() {
         LOCKED.setRelease(this, 0);
