@@ -106,11 +106,44 @@ public class PoolBenchmark {
         }
     }
 
-    /** A thread's side: the owner (acquires) or the consumer (releases); both register with the DeferPool. */
+    /**
+     * A thread's side: the owner (acquires) or the consumer (releases); both register with the DeferPool.
+     * Each side counts the bytes its own thread allocated in the measurement iterations (the JDK's
+     * per-thread counter, since JMH's {@code -prof gc} under-reports with two allocating threads) and
+     * prints them at the end of the trial, with the hand-offs it completed.
+     */
     @State(Scope.Thread)
     public static class Side {
+        private static final com.sun.management.ThreadMXBean THREADS =
+                (com.sun.management.ThreadMXBean) java.lang.management.ManagementFactory.getThreadMXBean();
         DeferPool.Owner<Msg> owner;
         long seq;
+        long handoffs;
+        private long before;
+        private long allocated;
+        private long measuredHandoffs;
+        private long handoffsBefore;
+
+        @Setup(Level.Iteration)
+        public void mark() {
+            before = THREADS.getCurrentThreadAllocatedBytes();
+            handoffsBefore = handoffs;
+        }
+
+        @org.openjdk.jmh.annotations.TearDown(Level.Iteration)
+        public void count(org.openjdk.jmh.infra.IterationParams it) {
+            if (it.getType() == org.openjdk.jmh.runner.IterationType.MEASUREMENT) {
+                allocated += THREADS.getCurrentThreadAllocatedBytes() - before;
+                measuredHandoffs += handoffs - handoffsBefore;
+            }
+        }
+
+        @org.openjdk.jmh.annotations.TearDown(Level.Trial)
+        public void report() {
+            System.out.printf("%n[thread-allocation] %s: %d bytes allocated in the measurement iterations%s%n",
+                    Thread.currentThread().getName(), allocated,
+                    measuredHandoffs > 0 ? ", " + measuredHandoffs + " hand-offs completed here" : "");
+        }
 
         @Setup(Level.Trial)
         public void join(PoolBenchmark b) {
@@ -253,6 +286,7 @@ public class PoolBenchmark {
         long v = read(m);
         release(side, m);
         counts.handoffs++;
+        side.handoffs++;
         return v;
     }
 }
