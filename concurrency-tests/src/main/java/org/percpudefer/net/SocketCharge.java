@@ -38,70 +38,86 @@ public final class SocketCharge {
         return s;
     }
 
-    /** The shipping {@link Socket}, with room for one skb: the second is admitted only after the uncharge. */
+    /**
+     * One skb (stamp 5) queued and charged on the shipping {@link Socket}; the race's two sides and the
+     * final charge. jcstress does not inherit {@code @Actor}s, so each test names its own.
+     */
+    abstract static class Race {
+        final Socket socket;
+        final Skb second = skb(7);
+
+        Race(long rcvbuf) {
+            socket = new Socket(rcvbuf, PAGE);
+            socket.tryQueue(skb(5));
+        }
+
+        void nic(III_Result r) {
+            r.r1 = socket.tryQueue(second) ? 1 : 0;
+        }
+
+        void reader(III_Result r) {
+            Skb s = socket.poll();
+            r.r2 = s == null ? -1 : s.stamp;
+            if (s != null) {
+                socket.uncharge(s.truesize);
+            }
+        }
+
+        void charge(III_Result r) {
+            r.r3 = (int) socket.charged();
+        }
+    }
+
+    /** Room for one skb: the second is admitted only after the uncharge. */
     @JCStressTest
     @Outcome(id = "0, 5, 0", expect = ACCEPTABLE, desc = "the receive side saw the buffer full; the reader emptied it after")
     @Outcome(id = "1, 5, 4096", expect = ACCEPTABLE, desc = "the receive side saw the reader's uncharge and queued")
     @Outcome(expect = FORBIDDEN, desc = "a charge that does not match what is queued, or a lost skb")
     @State
-    public static class Admission {
-        private final Socket socket = new Socket(PAGE, PAGE);
-        private final Skb second = skb(7);
-
+    public static class Admission extends Race {
         public Admission() {
-            socket.tryQueue(skb(5));
+            super(PAGE);
         }
 
         @Actor
-        public void nic(III_Result r) {
-            r.r1 = socket.tryQueue(second) ? 1 : 0;
+        public void nicActor(III_Result r) {
+            nic(r);
         }
 
         @Actor
-        public void reader(III_Result r) {
-            Skb s = socket.poll();
-            r.r2 = s == null ? -1 : s.stamp;
-            if (s != null) {
-                socket.uncharge(s.truesize);
-            }
+        public void readerActor(III_Result r) {
+            reader(r);
         }
 
         @Arbiter
-        public void charge(III_Result r) {
-            r.r3 = (int) socket.charged();
+        public void chargeArbiter(III_Result r) {
+            charge(r);
         }
     }
 
-    /** The shipping {@link Socket}, with room for both: the add and the sub race, and neither may be lost. */
+    /** Room for both: the add and the sub race, and neither may be lost. */
     @JCStressTest
     @Outcome(id = "1, 5, 4096", expect = ACCEPTABLE, desc = "both updates landed: the second skb's charge remains")
     @Outcome(expect = FORBIDDEN, desc = "a lost update: the window is off by one skb for ever")
     @State
-    public static class Accounting {
-        private final Socket socket = new Socket(2 * PAGE, PAGE);
-        private final Skb second = skb(7);
-
+    public static class Accounting extends Race {
         public Accounting() {
-            socket.tryQueue(skb(5));
+            super(2 * PAGE);
         }
 
         @Actor
-        public void nic(III_Result r) {
-            r.r1 = socket.tryQueue(second) ? 1 : 0;
+        public void nicActor(III_Result r) {
+            nic(r);
         }
 
         @Actor
-        public void reader(III_Result r) {
-            Skb s = socket.poll();
-            r.r2 = s == null ? -1 : s.stamp;
-            if (s != null) {
-                socket.uncharge(s.truesize);
-            }
+        public void readerActor(III_Result r) {
+            reader(r);
         }
 
         @Arbiter
-        public void charge(III_Result r) {
-            r.r3 = (int) socket.charged();
+        public void chargeArbiter(III_Result r) {
+            charge(r);
         }
     }
 

@@ -102,7 +102,7 @@ final class Compare implements Callable<Integer> {
         checkSeconds("--warmup", warmup, 0);
         FlowOptions.check(spec, "--sample-hz", sampleHz, 1, Sampler.MAX_HZ);
         checkPlotPath(spec, plot);
-        checkWritable("--json", json);
+        checkWritable("--json", json, "a file in an existing, writable folder");
         AsyncProfiling async = null;
         if (asyncProfilerDir != null) {
             if (Files.exists(asyncProfilerDir) && !Files.isDirectory(asyncProfilerDir)) {
@@ -194,7 +194,7 @@ final class Compare implements Callable<Integer> {
     }
 
     /** Rejects a plot path that is not .png/.svg in a writable folder, before any run starts. */
-    private static void checkPlotPath(CommandSpec spec, Path file) {
+    private void checkPlotPath(CommandSpec spec, Path file) {
         if (file == null) {
             return;
         }
@@ -207,15 +207,10 @@ final class Compare implements Callable<Integer> {
             throw new ParameterException(spec.commandLine(), "invalid value for option '--plot': '" + file
                     + "' cannot be drawn: this Java runtime has no java.desktop module (allowed: a JDK with java.desktop)");
         }
-        Path dir = file.toAbsolutePath().getParent();
-        if (Files.isDirectory(file) || dir == null || !Files.isDirectory(dir) || !Files.isWritable(dir)
-                || (Files.exists(file) && !Files.isWritable(file))) {
-            throw new ParameterException(spec.commandLine(), "invalid value for option '--plot': '" + file
-                    + "' cannot be written (allowed: a .png or .svg file in an existing, writable folder)");
-        }
+        checkWritable("--plot", file, "a .png or .svg file in an existing, writable folder");
     }
 
-    private void checkWritable(String option, Path file) {
+    private void checkWritable(String option, Path file, String allowed) {
         if (file == null) {
             return;
         }
@@ -223,7 +218,7 @@ final class Compare implements Callable<Integer> {
         if (Files.isDirectory(file) || dir == null || !Files.isDirectory(dir) || !Files.isWritable(dir)
                 || (Files.exists(file) && !Files.isWritable(file))) {
             throw new ParameterException(spec.commandLine(), "invalid value for option '" + option + "': '" + file
-                    + "' cannot be written (allowed: a file in an existing, writable folder)");
+                    + "' cannot be written (allowed: " + allowed + ")");
         }
     }
 
