@@ -14,7 +14,7 @@ import picocli.CommandLine.Command;
  */
 @Command(name = "percpu-defer", mixinStandardHelpOptions = true, versionProvider = Main.Version.class,
         description = "The Linux kernel's per-CPU skb defer-free lists, emulated on pinned Java threads.",
-        subcommands = {Compare.class, RunFlow.class, IpiDemo.class, DeferDemo.class})
+        subcommands = {Compare.class, RunFlow.class, StressCommand.class, IpiDemo.class, DeferDemo.class})
 public final class Main implements Runnable {
 
     /** Exit status of a user mistake on the command line. */
@@ -90,6 +90,9 @@ public final class Main implements Runnable {
             }
             if (cls == RunFlow.class) {
                 return cls.cast(new RunFlow(out));
+            }
+            if (cls == StressCommand.class) {
+                return cls.cast(new StressCommand(out));
             }
             if (cls == DeferDemo.class) {
                 return cls.cast(new DeferDemo(out));

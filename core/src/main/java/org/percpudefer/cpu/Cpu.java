@@ -16,7 +16,8 @@ import org.agrona.concurrent.IdleStrategy;
  * hosted {@link CpuTask} (only while online). When a pass finds nothing to do the CPU idles: it spins,
  * then yields (Agrona's {@link BackoffIdleStrategy}), then runs the machine's idle hooks, and if they
  * found nothing to do either, parks with {@link java.util.concurrent.locks.LockSupport#park} until an
- * IPI or a {@link #wake()} arrives. No wakeup is lost: see {@code Inbox}. Going offline, it runs the
+ * IPI or a {@link #wake()} arrives; woken with nothing else to do, it runs the idle hooks again at once.
+ * No wakeup is lost: see {@code Inbox}. Going offline, it runs the
  * machine's offline hooks before {@link Machine#offline} returns.
  *
  * <p>Which thread may call what: {@link #raiseSoftirq(int)} only on this CPU's own thread (from its task
@@ -378,8 +379,10 @@ public final class Cpu {
                 idle.idle();
             } else if (machine.runHooks(machine.idleHooks(), this, "idle hook") == 0) {
                 inbox.sleep();
-                idled = 0;
                 idle.reset();
+                // idled stays at idleRounds: a CPU woken with nothing in its inbox or task runs its idle hooks
+                // at once, not after another round of spins and yields, since the wake may have been for them
+                // (a push onto its empty defer list): that round is what bounds how long the push waits.
             }
         }
     }

@@ -86,6 +86,8 @@ public abstract class DeferLists<T extends Deferrable> {
     final SoftnetData[] softnet;
     final DeferCounters[] counters;
     private final Reclaimer<? super T> reclaimer;
+    /** The accounting mode's ledger, or null (off). Set by install before the lists are published. */
+    private Ledger ledger;
     @SuppressWarnings("unused") // DEFER_MAX
     private int deferMax = DEFAULT_DEFER_MAX;
 
@@ -122,11 +124,37 @@ public abstract class DeferLists<T extends Deferrable> {
      */
     public static <T extends Deferrable> DeferLists<T> install(Machine machine, DeferVariant variant,
             LockKind lockKind, Reclaimer<? super T> reclaimer) {
+        return installWith(machine, variant, lockKind, reclaimer, null);
+    }
+
+    /**
+     * {@link #install(Machine, DeferVariant, LockKind, Reclaimer)} in the accounting mode: every object handed
+     * to {@link #attemptDeferFree} must have been recorded as allocated on {@code ledger}, which checks each
+     * move (a double free or a foreign object throws on the calling CPU) and can account for every object at
+     * shutdown ({@link Ledger#audit()}).
+     *
+     * @param machine   the running machine
+     * @param variant   which step of the kernel's history to emulate
+     * @param lockKind  the lock of the locked variants; ignored by the others
+     * @param reclaimer what freeing an object means; called exactly once per object
+     * @param ledger    the accounting mode's ledger
+     * @param <T>       the object type
+     * @return the installed lists
+     * @throws IllegalStateException if the machine is closed
+     */
+    public static <T extends Deferrable> DeferLists<T> install(Machine machine, DeferVariant variant,
+            LockKind lockKind, Reclaimer<? super T> reclaimer, Ledger ledger) {
+        return installWith(machine, variant, lockKind, reclaimer, Objects.requireNonNull(ledger, "ledger"));
+    }
+
+    private static <T extends Deferrable> DeferLists<T> installWith(Machine machine, DeferVariant variant,
+            LockKind lockKind, Reclaimer<? super T> reclaimer, Ledger ledger) {
         Objects.requireNonNull(machine, "machine");
         Objects.requireNonNull(variant, "variant");
         Objects.requireNonNull(lockKind, "lockKind");
         Objects.requireNonNull(reclaimer, "reclaimer");
         DeferLists<T> lists = create(Homes.of(machine), machine.nodes(), variant, lockKind, reclaimer);
+        lists.ledger = ledger; // plain: openSoftirq's release store below publishes it with the lists
         machine.openSoftirq(Softirq.NET_RX, cpu -> lists.flushOn(cpu.id()));
         machine.addIdleHook(cpu -> lists.flushOn(cpu.id()));
         machine.addOfflineHook(cpu -> lists.flushOn(cpu.id()));
@@ -152,11 +180,17 @@ public abstract class DeferLists<T extends Deferrable> {
      * @param obj the object; its {@code allocCpu} says where it goes
      * @return {@link #DEFERRED}, or the reason it was freed here: {@link #LOCAL_OWN},
      *         {@link #LOCAL_OFFLINE}, {@link #LOCAL_FULL}, {@link #LOCAL_DISABLED}
-     * @throws IllegalStateException if the calling thread is not a simulated CPU of this machine
+     * @throws IllegalStateException    if the calling thread is not a simulated CPU of this machine; in the
+     *                                  accounting mode, if {@code obj} was already freed (double free)
+     * @throws IllegalArgumentException in the accounting mode, if the ledger never saw {@code obj} allocated
      */
     public final int attemptDeferFree(T obj) {
         Objects.requireNonNull(obj, "obj");
-        return defer(homes.current("attemptDeferFree"), obj);
+        int self = homes.current("attemptDeferFree");
+        if (ledger != null) {
+            ledger.deferred(obj, self, variant); // throws before the object touches a list
+        }
+        return defer(self, obj);
     }
 
     /**
@@ -395,6 +429,9 @@ public abstract class DeferLists<T extends Deferrable> {
     @SuppressWarnings("unchecked") // every object on our lists came in through attemptDeferFree(T)
     private void free(Deferrable obj) {
         obj.next = null;
+        if (ledger != null) {
+            ledger.freed(obj, Cpu.currentId(), variant);
+        }
         reclaimer.free((T) obj);
     }
 }

@@ -23,6 +23,8 @@ public abstract class Deferrable {
     Deferrable next;
     /** {@link DeferPool}: the owner releasing it, for the reclaimer of a local fallback; that thread only. */
     int releasedBy = -1;
+    /** {@link Ledger}: this object's state and history in the accounting mode; null when it is off. */
+    Ledger.Entry entry;
 
     /** For subclasses. */
     protected Deferrable() {

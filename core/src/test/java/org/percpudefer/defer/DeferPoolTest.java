@@ -223,6 +223,30 @@ class DeferPoolTest {
         assertThat(s.outstanding()).isZero();
     }
 
+    @Test
+    void anOwnerThatEnded_withItsObjectsStillOut_leaksNone() throws Exception {
+        DeferPool<Buf> pool = DeferPool.builder(Buf::new).deferMax(2).build();
+        DeferPool.Owner<Buf> me = pool.register(() -> { }); // before the other thread ends: no takeover of its slot
+        List<Buf> out = new ArrayList<>();
+        Thread t = new Thread(() -> {
+            DeferPool.Owner<Buf> o = pool.register(() -> { });
+            for (int i = 0; i < 3; i++) {
+                out.add(o.acquire()); // handed to this thread (join is the hand-off), and the owner's thread ends
+            }
+        });
+        t.start();
+        t.join();
+
+        out.forEach(me::release); // two go home onto the dead owner's list (deferMax 2), the third is dropped
+        me.close();
+        DeferPool.Stats s = pool.close();
+        assertThat(s.created()).isEqualTo(3);
+        assertThat(s.inFlight()).isEqualTo(2);
+        assertThat(s.dropped()).isEqualTo(1);
+        assertThat(s.outstanding()).isZero();
+        assertThat(s.cached()).isZero();
+    }
+
     /** Simulated CPUs as owners: CPU 0 allocates, CPU 1 releases, the kick wakes CPU 0 to drain. */
     @Test
     void simulatedCpus_areOwners_andTheKickWakesTheOwnerCpu() throws Exception {

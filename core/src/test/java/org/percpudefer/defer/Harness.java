@@ -43,12 +43,19 @@ final class Harness implements AutoCloseable {
     private int nextId;
 
     Harness(Config config, int cpus) {
+        this(config, cpus, null);
+    }
+
+    /** With {@code ledger} non-null, the lists run in the accounting mode. */
+    Harness(Config config, int cpus, Ledger ledger) {
         machine = Machine.boot(MachineConfig.of(cpus).withNodes(cpus).withPin(false).withParkAtOnce());
-        lists = DeferLists.install(machine, config.variant(), config.lock(), obj -> {
+        Reclaimer<Obj> reclaimer = obj -> {
             obj.freedOn = Cpu.currentId(); // before frees: tests wait on frees, then read freedOn
             obj.frees++;
             freed.add(obj);
-        });
+        };
+        lists = ledger == null ? DeferLists.install(machine, config.variant(), config.lock(), reclaimer)
+                : DeferLists.install(machine, config.variant(), config.lock(), reclaimer, ledger);
     }
 
     Obj obj(int allocCpu) {
