@@ -132,13 +132,13 @@ final class Compare implements Callable<Integer> {
         try (ProgressBar bar = progress(steps)) {
             if (warmup > 0) {
                 for (FlowConfig c : configs) {
-                    Measurement.of(c, 0, (long) (warmup * 1e9), 0, null);
+                    Measurement.of(flow, c, 0, (long) (warmup * 1e9), 0, null);
                     step(bar);
                 }
             }
             for (int r = 0; r < runs; r++) {
                 for (int i = 0; i < configs.size(); i++) {
-                    Measurement m = Measurement.of(configs.get(i), ramp, window, sampleHz, async);
+                    Measurement m = Measurement.of(flow, configs.get(i), ramp, window, sampleHz, async);
                     results.get(i).add(m, first.readerCpu());
                     if (r == 0 && i == 0) {
                         out.println("pinning: " + m.pinning());
@@ -364,9 +364,9 @@ final class Compare implements Callable<Integer> {
         /**
          * Starts a flow, lets it ramp up, measures a window (sampling if {@code hz > 0}), stops it.
          */
-        static Measurement of(FlowConfig config, long rampNanos, long windowNanos, int hz, AsyncProfiling async)
-                throws InterruptedException, IOException {
-            Flow f = Flow.start(config);
+        static Measurement of(FlowOptions flow, FlowConfig config, long rampNanos, long windowNanos, int hz,
+                AsyncProfiling async) throws InterruptedException, IOException {
+            Flow f = flow.start(config);
             long bytes;
             long nanos;
             Sampler.Profile profile;

@@ -3,8 +3,10 @@ package org.percpudefer.cli;
 import org.percpudefer.cpu.MachineConfig;
 import org.percpudefer.defer.DeferLists;
 import org.percpudefer.defer.DeferVariant;
+import org.percpudefer.defer.Ledger;
 import org.percpudefer.defer.LockKind;
 import org.percpudefer.net.Dma;
+import org.percpudefer.net.Flow;
 import org.percpudefer.net.FlowConfig;
 import org.percpudefer.net.PagePool;
 
@@ -51,6 +53,16 @@ final class FlowOptions {
     @Option(names = "--pin", negatable = true, defaultValue = "true", fallbackValue = "true",
             description = "Pin each simulated CPU's thread to a core (default: on; --no-pin to leave placement to the OS).")
     boolean pin = true;
+
+    @Option(names = "--accounting",
+            description = "Check every skb's moves with a ledger: a double free, foreign skb or use after free fails the run"
+                    + " at once, and each run ends with the ledger's proof (slower; default: off).")
+    boolean accounting;
+
+    /** @return the flow of {@code config}, started, in the accounting mode if asked for */
+    Flow start(FlowConfig config) {
+        return accounting ? Flow.start(config, new Ledger()) : Flow.start(config);
+    }
 
     /**
      * @return the set-up for {@code variant}

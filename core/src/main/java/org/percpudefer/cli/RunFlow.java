@@ -67,7 +67,7 @@ final class RunFlow implements Callable<Integer> {
                 variant, c.nicCpu(), c.readerCpu(), c.cpus(), c.deferMax(), c.lock(), c.dma());
         out.println("per CPU and interval: deferred by it / freed locally by it / flushed on it / kick IPIs it got"
                 + " / defer lock contended / its top activities");
-        Flow f = Flow.start(c);
+        Flow f = flow.start(c);
         out.println("pinning: " + f.machine().pinningSummary());
         out.flush();
         int cpus = c.cpus();
@@ -105,6 +105,9 @@ final class RunFlow implements Callable<Integer> {
             Flow.Report r = f.stop(60, TimeUnit.SECONDS);
             out.printf("done: %d skbs, %d bytes copied, %d corrupt fragments; every skb and page accounted for%n",
                     r.skbsRead(), r.bytesCopied(), r.corrupt());
+            if (r.audit() != null) {
+                out.println("ledger: " + r.audit());
+            }
             out.flush();
         }
         return 0;

@@ -4,6 +4,7 @@ import java.lang.invoke.MethodHandles;
 import java.lang.invoke.VarHandle;
 import java.util.Arrays;
 import java.util.List;
+import java.util.Objects;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 
@@ -16,6 +17,7 @@ import org.percpudefer.cpu.Softirq;
 import org.percpudefer.defer.DeferLists;
 import org.percpudefer.defer.DeferStats;
 import org.percpudefer.defer.DeferVariant;
+import org.percpudefer.defer.Ledger;
 
 /**
  * One emulated TCP flow on its own {@link Machine}: the seed's experiment, by mechanism.
@@ -71,6 +73,8 @@ public final class Flow {
     private final SlabCache<Skb> slab;
     private final Socket socket;
     private final DeferLists<Skb> lists;
+    /** The accounting mode's ledger, or null. */
+    private final Ledger ledger;
     private final int nic;
     private final int reader;
     private final int frags;
@@ -101,8 +105,9 @@ public final class Flow {
     @SuppressWarnings("unused") // STOPPING
     private boolean stopping;
 
-    private Flow(FlowConfig config) {
+    private Flow(FlowConfig config, Ledger ledger) {
         this.config = config;
+        this.ledger = ledger;
         this.nic = config.nicCpu();
         this.reader = config.readerCpu();
         this.frags = config.fragsPerSkb();
@@ -116,7 +121,8 @@ public final class Flow {
         this.socket = new Socket(config.rcvbuf(), truesize);
         this.machine = Machine.boot(MachineConfig.of(config.cpus()).withPin(config.pin()));
         try {
-            this.lists = DeferLists.install(machine, config.variant(), config.lock(), this::freeSkb);
+            this.lists = ledger == null ? DeferLists.install(machine, config.variant(), config.lock(), this::freeSkb)
+                    : DeferLists.install(machine, config.variant(), config.lock(), this::freeSkb, ledger);
             lists.setDeferMax(config.deferMax());
             machine.openSoftirq(Softirq.NET_RX, this::netRxAction); // replaces the lists' own: it flushes too
         } catch (RuntimeException | Error e) {
@@ -132,7 +138,23 @@ public final class Flow {
      * @return the running flow
      */
     public static Flow start(FlowConfig config) {
-        Flow flow = new Flow(config);
+        return start(new Flow(config, null));
+    }
+
+    /**
+     * {@link #start(FlowConfig)} in the accounting mode: every skb is recorded on {@code ledger} when NAPI
+     * builds it and each time the reader touches it, so a double free, a foreign skb or a use after free
+     * throws on the CPU that made it, and {@link #stop} proves the ledger clean.
+     *
+     * @param config the set-up
+     * @param ledger the ledger
+     * @return the running flow
+     */
+    public static Flow start(FlowConfig config, Ledger ledger) {
+        return start(new Flow(config, Objects.requireNonNull(ledger, "ledger")));
+    }
+
+    private static Flow start(Flow flow) {
         if (flow.nic == flow.reader) {
             flow.machine.host(flow.nic, cpu -> flow.readerStep(cpu, flow.nicStep(cpu)));
         } else {
@@ -170,8 +192,8 @@ public final class Flow {
      * @param unit    its unit
      * @return the flow's counters and accounting
      * @throws InterruptedException  if interrupted while waiting
-     * @throws IllegalStateException if the CPUs did not finish in time, a CPU faulted, or an skb or page
-     *                               is missing at the end
+     * @throws IllegalStateException if the CPUs did not finish in time, a CPU faulted, an skb or page is
+     *                               missing at the end, or (accounting mode) the ledger is not clean
      */
     public Report stop(long timeout, TimeUnit unit) throws InterruptedException {
         STOPPING.setOpaque(this, true);
@@ -195,9 +217,10 @@ public final class Flow {
             throw new IllegalStateException("lost at the end: " + (skbsMade - skbsFree) + " skbs of " + skbsMade
                     + ", " + (pages.pages() - pagesFree) + " pages of " + pages.pages());
         }
+        Ledger.Report audit = ledger == null ? null : ledger.audit().requireClean();
         return new Report(skbsBuilt, skbsRead, bytesCopied(), corrupt, windowClosed, outOfMemory,
                 DeferStats.total(stats), pages.stats(), slab.depotLocks(), slab.depotContended(), skbsMade,
-                pool.recycled(), pool.fromAllocator(), drained);
+                pool.recycled(), pool.fromAllocator(), drained, audit);
     }
 
     /**
@@ -217,10 +240,11 @@ public final class Flow {
      * @param pagesRecycled  pages the page pool recycled directly
      * @param poolMisses     pages the page pool had to take from the allocator
      * @param drainedAtStop  skbs still on defer lists when the machine closed, freed then
+     * @param audit          the ledger's audit in the accounting mode (clean, or stop would have thrown), else null
      */
     public record Report(long skbsBuilt, long skbsRead, long bytesCopied, long corrupt, long windowClosed,
             long outOfMemory, DeferStats defer, PageAllocator.Stats zone, long depotLocks, long depotContended,
-            long skbsMade, long pagesRecycled, long poolMisses, int drainedAtStop) {
+            long skbsMade, long pagesRecycled, long poolMisses, int drainedAtStop, Ledger.Report audit) {
     }
 
     // ---------------------------------------------------------------- the NIC's CPU
@@ -329,6 +353,9 @@ public final class Flow {
                 Arrays.fill(memory, off + PageAllocator.PAGE_SIZE - CACHE_LINE, off + PageAllocator.PAGE_SIZE, skb.stamp);
             }
         }
+        if (ledger != null) {
+            ledger.allocated(skb); // only a built skb enters circulation
+        }
         cpu.enter(Activity.NAPI_POLL);
         return skb;
     }
@@ -342,6 +369,9 @@ public final class Flow {
         try {
             Skb skb;
             while (n < RECV_SKBS_PER_STEP && (skb = socket.poll()) != null) {
+                if (ledger != null) {
+                    ledger.used(skb); // a use after free throws here, before the copy reads freed pages
+                }
                 copyToUser(cpu, skb);
                 socket.uncharge(skb.truesize);
                 cpu.enter(config.variant() == DeferVariant.NONE ? Activity.FREE_SKB : Activity.DEFER_PUSH);

@@ -71,8 +71,8 @@ public final class Stress {
     private final Ledger ledger;
     private final Lane[] lanes;
     private final AtomicLong budget;
-    /** Set once the run settles: no produce step starts allocating after it. */
-    private volatile boolean stopped;
+    /** Closed once the run settles: no produce step allocates after it. */
+    private final StopGate gate;
     /** The consumers of the current phase: replaced whole by the controller, read by producers. */
     private volatile int[] consumers;
     /** Objects the drain after close freed on the controlling thread. */
@@ -92,6 +92,7 @@ public final class Stress {
             lanes[cpu] = new Lane(cpu, inbox, new SplittableRandom(config.seed() * 1_000_003 + cpu));
         }
         this.budget = new AtomicLong(config.objects());
+        this.gate = new StopGate(config.cpus());
         this.consumers = allCpus();
     }
 
@@ -118,6 +119,14 @@ public final class Stress {
         }
     }
 
+    /**
+     * @param error an exception, or null
+     * @return whether it is a fault the stress run injected on purpose (its report counts them)
+     */
+    public static boolean injected(Throwable error) {
+        return error instanceof InjectedFault;
+    }
+
     // ---------------------------------------------------------------- the controller
 
     private StressReport control(Progress progress) {
@@ -137,7 +146,9 @@ public final class Stress {
                 byTime = budget.get() > 0;
                 chaos.settle(); // nobody produces from now on: let everything come home
             }
-            if (chaos.settled && !producing() && allocated() == freed()) {
+            // quiet() first: its volatile loads see every allocation count as of each producer's exit, so
+            // allocated() is exact; freed() may lag (opaque), which only delays the exit by a tick
+            if (chaos.settled && gate.quiet() && allocated() == freed()) {
                 break;
             }
             if (now >= nextPhase) {
@@ -219,7 +230,7 @@ public final class Stress {
             }
             settled = true;
             settledAt = System.nanoTime();
-            stopped = true; // volatile; pairs with the producers' busy flag (see producing())
+            gate.stop();
             for (int cpu = 0; cpu < lanes.length; cpu++) {
                 machine.online(cpu);
                 lanes[cpu].disarmFault();
@@ -295,8 +306,13 @@ public final class Stress {
 
     /**
      * One CPU's state, outside its task so that a task that throws loses nothing. Plain fields are the
-     * CPU's own; {@code role} and the counters the controller reads are opaque-published (AtomicLong's
-     * setOpaque / getOpaque: single writer, READ_ONCE/WRITE_ONCE).
+     * CPU's own (the drain after close reads them once the CPU threads are joined). Shared ones:
+     * {@code allocations} and {@code frees} are WRITE_ONCE by the CPU (its single writer) and READ_ONCE by
+     * the controller, whose progress may lag (see {@link StopGate} for why its final count does not);
+     * {@code role} is a volatile field, smp_store_release by the controller and smp_load_acquire by the CPU
+     * at each step (a step that still sees the old role does one more step of it); {@code fault} is a hint,
+     * armed and disarmed by the controller, READ_ONCE and cleared with WRITE_ONCE by the CPU: a lost or late
+     * arm only changes how many faults a run injects.
      */
     static final class Lane {
         final int cpu;
@@ -308,7 +324,7 @@ public final class Stress {
         final Histogram idleWaits = new Histogram(3);
         final AtomicLong allocations = new AtomicLong();
         final AtomicLong frees = new AtomicLong();
-        final AtomicLong fault = new AtomicLong(); // 1: armed (written by the controller)
+        final AtomicLong fault = new AtomicLong(); // 1: armed
         int handPos;
         int handCount;
         int created;
@@ -316,8 +332,6 @@ public final class Stress {
         /** The object this CPU is freeing inline right now (a local free has no list wait). */
         Item inline;
         volatile int role;
-        /** 1 while a produce step may allocate; volatile, against the controller's {@code stopped}. */
-        volatile int busy;
 
         Lane(int cpu, int inboxCapacity, SplittableRandom random) {
             this.cpu = cpu;
@@ -360,11 +374,13 @@ public final class Stress {
         }
 
         private int produce(Cpu cpu) {
-            lane.busy = 1; // volatile store, then the volatile load of stopped: Dekker with the controller
+            if (!gate.enter(lane.cpu)) {
+                return 0;
+            }
             try {
-                return stopped ? 0 : allocateBurst(cpu);
+                return allocateBurst(cpu);
             } finally {
-                lane.busy = 0;
+                gate.exit(lane.cpu);
             }
         }
 
@@ -478,20 +494,6 @@ public final class Stress {
     }
 
     // ---------------------------------------------------------------- the end
-
-    /**
-     * Whether a produce step may still allocate. Once {@code stopped} is set, a step either saw it (and
-     * allocates nothing) or had set its busy flag before, which this then sees: both are volatile, so the
-     * store-then-load on each side cannot both miss (store buffering, forbidden under sequential consistency).
-     */
-    private boolean producing() {
-        for (Lane lane : lanes) {
-            if (lane.busy != 0) {
-                return true;
-            }
-        }
-        return false;
-    }
 
     private long allocated() {
         long n = 0;

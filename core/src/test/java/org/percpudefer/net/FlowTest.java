@@ -10,6 +10,7 @@ import org.junit.jupiter.params.provider.ValueSource;
 import org.percpudefer.cpu.Activity;
 import org.percpudefer.cpu.Sampler;
 import org.percpudefer.defer.DeferVariant;
+import org.percpudefer.defer.Ledger;
 
 /**
  * End to end: each variant moves real data, and at the end every skb and page is back where it came
@@ -52,6 +53,20 @@ class FlowTest {
             assertThat(r.defer().deferred()).isPositive();
             assertThat(r.pagesRecycled()).isPositive(); // freed at home, in NAPI: the pool recycles
         }
+    }
+
+    @ParameterizedTest
+    @EnumSource(value = DeferVariant.class, names = {"PER_CPU_LOCKED", "PER_CPU_LLIST", "BATCHED"})
+    void inTheAccountingMode_everySkbsMovesAreChecked_andTheLedgerEndsClean(DeferVariant variant)
+            throws InterruptedException {
+        Ledger ledger = new Ledger();
+        Flow.Report r = runUntil(Flow.start(small(variant), ledger), 16L << 20);
+
+        assertThat(r.audit()).isNotNull();
+        assertThat(r.audit().allocations()).isEqualTo(r.skbsBuilt());
+        assertThat(r.audit().frees()).isEqualTo(r.skbsRead());
+        assertThat(r.audit().live()).isZero();
+        assertThat(r.audit().free()).isEqualTo(r.skbsMade()); // every skb the slab made, tracked and home
     }
 
     @ParameterizedTest
