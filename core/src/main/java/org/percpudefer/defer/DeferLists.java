@@ -262,8 +262,9 @@ public abstract class DeferLists<T extends Deferrable> {
 
     /**
      * Frees, on the calling thread, every object still on a list or in a batch: for after
-     * {@link Machine#close()}, so that nothing handed to the lists is lost. Counted as flushed by the CPU
-     * that held it.
+     * {@link Machine#close()}, so that nothing handed to the lists is lost. What was on a list is counted as
+     * flushed by the CPU that held it; a {@code BATCHED} batch not yet handed over finds every CPU offline
+     * and is counted as {@link #LOCAL_OFFLINE} on the CPU that batched it.
      *
      * @return how many objects it freed ({@code BATCHED}: batches handed over on the way counted too)
      * @throws IllegalStateException if the machine's CPUs are still running

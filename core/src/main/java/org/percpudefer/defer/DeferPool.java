@@ -509,6 +509,10 @@ public final class DeferPool<T extends Pooled> {
         while (s.pop() != null) {
             s.dropped++;
         }
+        // A kick the retiring owner never handled dies with it: the slot's next owner must get its own
+        // (smp_store_release, as ipiHandled; pairs with the next kick's cmpxchg). A release racing this
+        // may still run the old kick: one spare callback, harmless, where a stale flag lost them all.
+        lists.softnet[i].setIpiScheduledRelease(0);
         s.thread = null;
         s.kick = null;
     }

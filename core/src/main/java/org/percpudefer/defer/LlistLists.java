@@ -82,9 +82,6 @@ final class LlistLists<T extends Deferrable> extends DeferLists<T> {
             Deferrable taken = list.xchgList(null); // llist_del_all: pairs with the pushes' cmpxchg
             int len = length(taken);
             list.subCount(len); // atomic_sub, before freeing: a reclaimer that throws leaves no phantom count
-            if (len > deferMaxOnce()) {
-                counters[cpu].add(DeferCounters.OVERSHOOTS, 1);
-            }
             n += len;
             try {
                 flushChain(cpu, taken, len);

@@ -39,10 +39,10 @@ import java.util.function.IntUnaryOperator;
  * the newest of a batch on the list and frees the oldest, and a producer hands its batches over in the
  * reverse of the order they started in (a stack of pending targets).
  *
- * <p>Not modelled: lock acquisitions (contention is compared: always 0 with one thread), and overshoots,
- * which {@link DeferStats} documents as pushes that left a lock-free list above {@code deferMax} (none
- * can, one push at a time) but which the lock-free lists also count on a flush that takes more than the
- * current {@code deferMax}, as after the sysctl was lowered.
+ * <p>Not modelled: lock acquisitions (contention is compared: always 0 with one thread). Overshoots, pushes
+ * that left a lock-free list above {@code deferMax}, are always 0 here: one push at a time cannot race
+ * past the check. (The lists also counted a flush that took more than a lowered {@code deferMax} until
+ * these properties showed it disagreeing with {@link DeferStats}'s contract.)
  */
 final class DeferListsModel {
 

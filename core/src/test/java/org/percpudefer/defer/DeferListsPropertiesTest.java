@@ -363,6 +363,7 @@ class DeferListsPropertiesTest {
         v[DeferCounters.IPIS_SENT] = s.ipisSent();
         v[DeferCounters.IPIS_RECEIVED] = s.ipisReceived();
         v[DeferCounters.WAKEUPS] = s.wakeups();
+        v[DeferCounters.OVERSHOOTS] = s.overshoots(); // one push at a time: never, whatever the sysctl did
         v[DeferCounters.MAX_LENGTH] = s.maxLength();
         v[DeferCounters.HANDOVERS] = s.handovers();
         return v;

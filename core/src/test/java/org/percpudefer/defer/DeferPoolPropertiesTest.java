@@ -15,7 +15,6 @@ import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicIntegerArray;
 import java.util.stream.Stream;
 
-import org.junit.jupiter.api.Disabled;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -240,12 +239,11 @@ class DeferPoolPropertiesTest {
 
     /**
      * The contract for an owner that takes over a slot: the first push that makes its list half full runs
-     * its kick callback. The property's shrunk counterexample of {@link PoolModel#STALE_KICK_SURVIVES_CLOSE},
-     * by hand: the slot's first owner is kicked, closes without draining, and the kick it never handled
-     * stays "in flight" for the slot's next owner.
+     * its kick callback. The property's shrunk counterexample of a bug it found
+     * (fixed in {@code DeferPool.retire}), by hand: the slot's first owner is kicked, closes without draining,
+     * and the kick it never handled stayed "in flight" for the slot's next owner, which then got none.
      */
     @Test
-    @Disabled("known bug: DeferPool.retire() leaves the slot's ipiScheduled set; see PoolModel.STALE_KICK_SURVIVES_CLOSE")
     void reRegisteredOwner_isKickedWhenItsListIsHalfFull() {
         AtomicInteger made = new AtomicInteger();
         DeferPool<Buf> pool = DeferPool.builder(() -> new Buf(made.getAndIncrement())).maxOwners(2).deferMax(1).build();
@@ -472,24 +470,12 @@ class DeferPoolPropertiesTest {
      *       or is dropped if the cache is full.</li>
      *   <li>close: the slot goes offline and is free; its list (and, BATCHED, what its batches cannot hand
      *       over) and its cache are dropped.</li>
-     *   <li>register: the lowest free slot, back online, with no kick in flight (see
-     *       {@link #STALE_KICK_SURVIVES_CLOSE}).</li>
+     *   <li>register: the lowest free slot, back online, with no kick in flight.</li>
      *   <li>a kick (the lists' IPI to a slot) runs the callback of the thread that holds the slot.</li>
      *   <li>pool close: whatever is on a list or in a batch is in flight; the rest is cached, dropped, or in use.</li>
      * </ul>
      */
     static final class PoolModel {
-        /**
-         * KNOWN BUG, reported and not fixed here: an owner that closes while a kick to it is in flight (the
-         * callback ran, the owner never drained) leaves its slot's {@code ipiScheduled} set, and the next
-         * owner of the slot gets no kick callback until it drains on its own: the contract ("when an
-         * owner's list reaches deferMax / 2 the releasing thread runs the owner's kick callback") fails for
-         * it. {@code true} models what the code does so that the other properties still run; set it to
-         * {@code false} (the contract) once {@code DeferPool.retire} clears the flag, and enable
-         * {@code reRegisteredOwner_isKickedWhenItsListIsHalfFull}.
-         */
-        static final boolean STALE_KICK_SURVIVES_CLOSE = true;
-
         static final int FROM_CACHE = 0;
         static final int FROM_HOME = 1;
         static final int KEPT = 2;
@@ -594,9 +580,7 @@ class DeferPoolPropertiesTest {
             slotOf[thread] = o;
             threadOf[o] = thread;
             lists.online[o] = true;
-            if (!STALE_KICK_SURVIVES_CLOSE) {
-                lists.ipiScheduled[o] = false; // a new owner has no kick in flight
-            }
+            lists.ipiScheduled[o] = false; // a new owner has no kick in flight
         }
 
         /** @return objects created and not in use, by number: in a cache, on a list, in a batch, or dropped */
