@@ -16,9 +16,11 @@ import org.agrona.concurrent.IdleStrategy;
  * hosted {@link CpuTask} (only while online). When a pass finds nothing to do the CPU idles: it spins,
  * then yields (Agrona's {@link BackoffIdleStrategy}), then runs the machine's idle hooks, and if they
  * found nothing to do either, parks with {@link java.util.concurrent.locks.LockSupport#park} until an
- * IPI or a {@link #wake()} arrives; woken with nothing else to do, it runs the idle hooks again at once.
- * No wakeup is lost: see {@code Inbox}. Going offline, it runs the
- * machine's offline hooks before {@link Machine#offline} returns.
+ * IPI or a {@link #wake()} arrives. The idle hooks also run on the first idle pass, before the spins and
+ * yields (which on a busy host can last milliseconds), and at once when the CPU is woken with nothing
+ * else to do: what they flush waits on an idle CPU only as long as a wakeup takes. No wakeup is lost:
+ * see {@code Inbox}. Going offline, it runs the machine's offline hooks before {@link Machine#offline}
+ * returns.
  *
  * <p>Which thread may call what: {@link #raiseSoftirq(int)} only on this CPU's own thread (from its task
  * or its IPI and softirq handlers), as in the kernel, where a remote CPU raises a softirq by sending an
@@ -375,8 +377,12 @@ public final class Cpu {
                 idle.reset();
             } else if (idled < idleRounds) {
                 publish(IDLE); // a write only when the pass published something else
-                idled++;
-                idle.idle();
+                if (idled == 0 && machine.runHooks(machine.idleHooks(), this, "idle hook") != 0) {
+                    idle.reset(); // going idle, the hooks found work (a defer list to flush): not idle yet
+                } else {
+                    idled++;
+                    idle.idle();
+                }
             } else if (machine.runHooks(machine.idleHooks(), this, "idle hook") == 0) {
                 inbox.sleep();
                 idle.reset();

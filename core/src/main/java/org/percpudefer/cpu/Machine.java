@@ -170,9 +170,10 @@ public final class Machine implements AutoCloseable {
     }
 
     /**
-     * Adds housekeeping every CPU runs on its own thread when it is about to park (after its idle spins and
-     * yields, in every state, offline included). If a hook reports work done, the CPU makes another pass
-     * instead of parking.
+     * Adds housekeeping every CPU runs on its own thread when it goes idle (on its first pass with nothing
+     * to do), again when it is about to park (after its idle spins and yields), and when it is woken with
+     * nothing else to do; in every state, offline included. If a hook reports work done, the CPU makes
+     * another pass instead of idling or parking.
      *
      * @param hook the hook; not null
      * @throws IllegalStateException if the machine is closed

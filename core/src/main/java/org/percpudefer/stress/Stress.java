@@ -14,7 +14,6 @@ import java.util.concurrent.locks.LockSupport;
 
 import org.HdrHistogram.Histogram;
 import org.jctools.queues.MpscArrayQueue;
-import org.percpudefer.cpu.Activity;
 import org.percpudefer.cpu.Cpu;
 import org.percpudefer.cpu.CpuFault;
 import org.percpudefer.cpu.CpuTask;
@@ -291,8 +290,6 @@ public final class Stress {
         long generation;
         /** When it was handed to attemptDeferFree (nanoTime), 0 once freed: set by the consumer, read by the reclaimer. */
         long deferredAt;
-        /** Whether its owner's published activity was IDLE when it was pushed. */
-        boolean ownerIdle;
     }
 
     /** Thrown by a stress task on purpose: the CPU must survive it and nothing may be stranded. */
@@ -321,7 +318,7 @@ public final class Stress {
         final Item[] hand = new Item[HAND];
         final SplittableRandom random;
         final Histogram waits = new Histogram(3);
-        final Histogram idleWaits = new Histogram(3);
+        final Histogram idleHolds = new Histogram(3);
         final AtomicLong allocations = new AtomicLong();
         final AtomicLong frees = new AtomicLong();
         final AtomicLong fault = new AtomicLong(); // 1: armed
@@ -329,6 +326,8 @@ public final class Stress {
         int handCount;
         int created;
         long corrupt;
+        /** When this CPU's task last found nothing to do (nanoTime), 0 while it works. */
+        long idleSince;
         /** The object this CPU is freeing inline right now (a local free has no list wait). */
         Item inline;
         volatile int role;
@@ -369,6 +368,11 @@ public final class Stress {
             }
             if ((role & CONSUME) != 0 || lane.handPos < lane.handCount) {
                 work += consume(cpu);
+            }
+            if (work == 0 && lane.idleSince == 0) {
+                lane.idleSince = System.nanoTime(); // the CPU starts to idle: its idle hooks flush soon
+            } else if (work > 0) {
+                lane.idleSince = 0;
             }
             return work;
         }
@@ -441,8 +445,6 @@ public final class Stress {
                 Item item = l.hand[l.handPos];
                 l.hand[l.handPos++] = null;
                 use(item);
-                int target = item.allocCpu();
-                item.ownerIdle = target != l.cpu && cpu.machine().cpu(target).activity() == Activity.IDLE;
                 item.deferredAt = System.nanoTime();
                 l.inline = item;
                 lists.attemptDeferFree(item);
@@ -473,7 +475,9 @@ public final class Stress {
     /** The reclaimer: back to the slab of the CPU that frees it, recording how long it waited on a list. */
     private void reclaim(Item item) {
         int cpu = Cpu.currentId();
-        long waited = item.deferredAt == 0 ? -1 : System.nanoTime() - item.deferredAt;
+        long now = System.nanoTime();
+        long deferredAt = item.deferredAt;
+        long waited = deferredAt == 0 ? -1 : now - deferredAt;
         item.deferredAt = 0;
         if (cpu < 0) { // the drain after close, on the controlling thread
             if (waited >= 0) {
@@ -485,8 +489,8 @@ public final class Stress {
         Lane lane = lanes[cpu];
         if (waited >= 0 && lane.inline != item) { // a local free, inside attemptDeferFree, did not wait
             lane.waits.recordValue(waited);
-            if (item.ownerIdle) {
-                lane.idleWaits.recordValue(waited);
+            if (lane.idleSince != 0) { // freed while its owner idles: how long it was held by an idle CPU
+                lane.idleHolds.recordValue(now - Math.max(lane.idleSince, deferredAt));
             }
         }
         lane.slab.push(item);
@@ -535,13 +539,13 @@ public final class Stress {
         long created = 0;
         long corrupt = 0;
         Histogram waits = new Histogram(3);
-        Histogram idleWaits = new Histogram(3);
+        Histogram idleHolds = new Histogram(3);
         waits.add(drainedWaits);
         for (Lane lane : lanes) {
             created += lane.created;
             corrupt += lane.corrupt;
             waits.add(lane.waits);
-            idleWaits.add(lane.idleWaits);
+            idleHolds.add(lane.idleHolds);
             for (Item item : lane.slab) {
                 census++;
                 seen.add(item);
@@ -587,7 +591,7 @@ public final class Stress {
         return new StressReport(config, allocated, freed, created, census, elapsedNanos, byTime, chaos.phases,
                 chaos.hotplugs, survived, chaos.maxDeferMax,
                 bound, maxLength, DeferStats.total(stats), waits.getMaxValue(), waits.getValueAtPercentile(99.9),
-                waits.getTotalCount(), idleWaits.getMaxValue(), idleWaits.getTotalCount(), audit, List.copyOf(problems));
+                waits.getTotalCount(), idleHolds.getMaxValue(), idleHolds.getValueAtPercentile(99.9), idleHolds.getTotalCount(), audit, List.copyOf(problems));
     }
 
     private int[] allCpus() {

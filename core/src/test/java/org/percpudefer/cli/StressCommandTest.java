@@ -26,7 +26,7 @@ class StressCommandTest {
                 .contains("PER_CPU_LLIST: PASS  30,000 objects").contains("BATCHED/TTAS: PASS  30,000 objects")
                 .contains("conservation: allocated 30,000, freed 30,000, lost 0")
                 .contains("ledger: allocations 30000 = frees 30000 + live 0")
-                .contains("longest list per cpu: ").contains("pushed to an idle owner: max ").contains("per kick")
+                .contains("longest list per cpu: ").contains("held by an idle owner: max ").contains("per kick")
                 .contains("PASS: 60,000 objects across 2 variant(s), 0 failed")
                 .doesNotContain("PROBLEM");
     }
