@@ -4,6 +4,7 @@ import java.lang.invoke.MethodHandles;
 import java.lang.invoke.VarHandle;
 import java.util.Arrays;
 import java.util.List;
+import java.util.Objects;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 
@@ -128,11 +129,11 @@ public final class Flow {
     /**
      * Boots a machine and starts the flow on it.
      *
-     * @param config the set-up
+     * @param config the set-up; not null
      * @return the running flow
      */
     public static Flow start(FlowConfig config) {
-        Flow flow = new Flow(config);
+        Flow flow = new Flow(Objects.requireNonNull(config, "config"));
         if (flow.nic == flow.reader) {
             flow.machine.host(flow.nic, cpu -> flow.readerStep(cpu, flow.nicStep(cpu)));
         } else {
@@ -167,13 +168,14 @@ public final class Flow {
      * and page.
      *
      * @param timeout how long to wait for the CPUs to finish
-     * @param unit    its unit
+     * @param unit    its unit; not null
      * @return the flow's counters and accounting
      * @throws InterruptedException  if interrupted while waiting
      * @throws IllegalStateException if the CPUs did not finish in time, a CPU faulted, or an skb or page
      *                               is missing at the end
      */
     public Report stop(long timeout, TimeUnit unit) throws InterruptedException {
+        Objects.requireNonNull(unit, "unit"); // before anything changes: a bad call leaves the flow as it was
         STOPPING.setOpaque(this, true);
         machine.cpu(nic).wake();
         machine.cpu(reader).wake();
