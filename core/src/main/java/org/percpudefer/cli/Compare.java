@@ -101,7 +101,11 @@ final class Compare implements Callable<Integer> {
         checkSeconds("--duration", duration, 0.01);
         checkSeconds("--warmup", warmup, 0);
         FlowOptions.check(spec, "--sample-hz", sampleHz, 1, Sampler.MAX_HZ);
-        checkPlotPath(spec, plot);
+        List<FlowConfig> configs = new ArrayList<>();
+        for (DeferVariant v : variants) {
+            configs.add(flow.config(spec, v));
+        }
+        checkPlotPath(spec, plot); // the checks that touch the file system last, once the values are known good
         checkWritable("--json", json, "a file in an existing, writable folder");
         AsyncProfiling async = null;
         if (asyncProfilerDir != null) {
@@ -109,15 +113,12 @@ final class Compare implements Callable<Integer> {
                 throw new ParameterException(spec.commandLine(), "invalid value for option '--async-profiler': '"
                         + asyncProfilerDir + "' is a file (allowed: a folder, created if missing)");
             }
+            checkFolder("--async-profiler", asyncProfilerDir); // now, not after the runs: the stacks are written last
             try {
                 async = AsyncProfiling.open(asyncProfilerDir);
             } catch (IllegalStateException e) {
                 throw new ParameterException(spec.commandLine(), "invalid option '--async-profiler': " + e.getMessage());
             }
-        }
-        List<FlowConfig> configs = new ArrayList<>();
-        for (DeferVariant v : variants) {
-            configs.add(flow.config(spec, v));
         }
         FlowConfig first = configs.get(0);
         header(first);
@@ -216,9 +217,44 @@ final class Compare implements Callable<Integer> {
         }
         Path dir = file.toAbsolutePath().getParent();
         if (Files.isDirectory(file) || dir == null || !Files.isDirectory(dir) || !Files.isWritable(dir)
-                || (Files.exists(file) && !Files.isWritable(file))) {
+                || (Files.exists(file) ? !Files.isWritable(file) : !canCreate(file))) {
             throw new ParameterException(spec.commandLine(), "invalid value for option '" + option + "': '" + file
                     + "' cannot be written (allowed: " + allowed + ")");
+        }
+    }
+
+    /**
+     * Whether a file can be made there: creates it and deletes it again. The permission checks alone pass
+     * where they do not apply (root, a file system such as /proc), and the results are written last.
+     */
+    private static boolean canCreate(Path file) {
+        try {
+            Files.delete(Files.createFile(file));
+            return true;
+        } catch (IOException | SecurityException e) {
+            return false;
+        }
+    }
+
+    /** Creates the folder (and its parents) if missing, and checks that a file can be made in it. */
+    private void checkFolder(String option, Path dir) {
+        try {
+            Files.createDirectories(dir);
+        } catch (IOException | SecurityException e) {
+            throw new ParameterException(spec.commandLine(), "invalid value for option '" + option + "': '" + dir
+                    + "' cannot be created (" + e.getClass().getSimpleName() + ": " + e.getMessage()
+                    + ") (allowed: a writable folder, created if missing)");
+        }
+        boolean writable;
+        try {
+            Files.delete(Files.createTempFile(dir, ".percpu-defer-", ".probe"));
+            writable = true;
+        } catch (IOException | SecurityException e) {
+            writable = false;
+        }
+        if (!writable) {
+            throw new ParameterException(spec.commandLine(), "invalid value for option '" + option + "': '" + dir
+                    + "' cannot be written (allowed: a writable folder, created if missing)");
         }
     }
 

@@ -49,6 +49,8 @@ final class DeferDemo implements Callable<Integer> {
     static final int MAX_OBJECTS = 1_000_000_000;
     static final int MAX_PAYLOAD = 1 << 20;
     static final int MAX_RUNS = 100;
+    /** The most buffers the socket queue holds ({@code --rcvbuf / --payload}), as {@code net.Socket} caps its queue. */
+    static final int MAX_QUEUED = 1 << 24;
 
     @Spec
     CommandSpec spec;
@@ -69,8 +71,8 @@ final class DeferDemo implements Callable<Integer> {
     int payload = 4096;
 
     @Option(names = "--rcvbuf", paramLabel = "BYTES",
-            description = "Socket receive buffer: the most payload queued, 1.." + Integer.MAX_VALUE
-                    + " (default: ${DEFAULT-VALUE}, tcp_rmem[2] in the seed).")
+            description = "Socket receive buffer: the most payload queued, 1.." + Integer.MAX_VALUE + ", at most "
+                    + MAX_QUEUED + " buffers (default: ${DEFAULT-VALUE}, tcp_rmem[2] in the seed).")
     int rcvbuf = 16 << 20;
 
     @Option(names = "--defer-max", paramLabel = "N",
@@ -97,6 +99,11 @@ final class DeferDemo implements Callable<Integer> {
         check("--defer-max", deferMax, 0, Integer.MAX_VALUE);
         check("--runs", runs, 1, MAX_RUNS);
         int queued = Math.max(1, rcvbuf / payload);
+        if (queued > MAX_QUEUED) {
+            throw new ParameterException(spec.commandLine(), "invalid value for option '--rcvbuf': " + rcvbuf
+                    + " queues " + queued + " buffers of --payload " + payload + " bytes (allowed: at most " + MAX_QUEUED
+                    + " buffers, --rcvbuf <= " + (long) MAX_QUEUED * payload + " for this --payload)");
+        }
         out.printf("percpu-defer defer-demo: cpu0 allocates and queues, cpu1 copies and frees; %d buffers of %d bytes,"
                 + " %d queued at most, deferMax %d, lock %s, %d run%s each%n",
                 objects, payload, queued, deferMax, lock, runs, runs == 1 ? "" : "s");

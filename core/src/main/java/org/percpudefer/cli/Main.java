@@ -41,12 +41,15 @@ public final class Main implements Runnable {
     /**
      * Runs the command line without exiting.
      *
-     * @param out  where results go
-     * @param err  where errors go
-     * @param args the arguments
+     * @param out  where results go; not null
+     * @param err  where errors go; not null
+     * @param args the arguments; not null
      * @return the exit status: 0, {@link #USAGE_ERROR} for a user mistake, 1 for a failure
      */
     public static int run(PrintWriter out, PrintWriter err, String... args) {
+        Objects.requireNonNull(out, "out");
+        Objects.requireNonNull(err, "err");
+        Objects.requireNonNull(args, "args");
         CommandLine cl = new CommandLine(new Main(out), new Factory(out));
         cl.setOut(out);
         cl.setErr(err);

@@ -22,10 +22,11 @@ import org.agrona.concurrent.IdleStrategy;
  * see {@code Inbox}. Going offline, it runs the machine's offline hooks before {@link Machine#offline}
  * returns.
  *
- * <p>Which thread may call what: {@link #raiseSoftirq(int)} only on this CPU's own thread (from its task
- * or its IPI and softirq handlers), as in the kernel, where a remote CPU raises a softirq by sending an
- * IPI; {@link #wake()} and the getters from any thread. Sending IPIs, hosting tasks and hotplug go
- * through {@link Machine}.
+ * <p>Which thread may call what: {@link #raiseSoftirq(int)}, {@link #enter(Activity)} and
+ * {@link #restore(int)} only on this CPU's own thread (from its task or its IPI and softirq handlers), as
+ * in the kernel, where a remote CPU raises a softirq by sending an IPI; another thread gets an
+ * {@link IllegalStateException}. {@link #wake()} and the getters from any thread. Sending IPIs, hosting
+ * tasks and hotplug go through {@link Machine}.
  *
  * <p>The current CPU is found from the thread itself ({@link #current()}), with no {@code ThreadLocal}:
  * a CPU's thread is a {@code Thread} subclass that knows its CPU.
@@ -223,10 +224,13 @@ public final class Cpu {
      * try { copy(); } finally { cpu.restore(was); }
      * }</pre>
      *
-     * @param now the activity starting
+     * @param now the activity starting; not null
      * @return the activity it replaces, as a token for {@link #restore(int)}
+     * @throws IllegalStateException if called from another thread
      */
     public int enter(Activity now) {
+        Objects.requireNonNull(now, "now");
+        checkOwnThread("enter");
         int was = activity;
         publish(now.ordinal());
         return was;
@@ -236,8 +240,15 @@ public final class Cpu {
      * Publishes the activity that {@link #enter(Activity)} replaced. This CPU's own thread only.
      *
      * @param token the value {@link #enter(Activity)} returned
+     * @throws IllegalArgumentException if {@code token} is no activity's ordinal
+     * @throws IllegalStateException    if called from another thread
      */
     public void restore(int token) {
+        if (token < 0 || token >= ACTIVITIES) {
+            throw new IllegalArgumentException("activity token " + token + " is out of range (allowed: 0.."
+                    + (ACTIVITIES - 1) + ", a value enter() returned)");
+        }
+        checkOwnThread("restore");
         publish(token);
     }
 
@@ -471,6 +482,15 @@ public final class Cpu {
     private static final int IPI = Activity.IPI.ordinal();
     private static final int SOFTIRQ = Activity.SOFTIRQ.ordinal();
     private static final int TASK_ACTIVITY = Activity.TASK.ordinal();
+    private static final int ACTIVITIES = Activity.values().length;
+
+    /** The activity slot is this thread's alone: a write from another thread would race with its own. */
+    private void checkOwnThread(String what) {
+        if (Thread.currentThread() != thread) {
+            throw new IllegalStateException(what + "() on cpu " + id + " from thread '"
+                    + Thread.currentThread().getName() + "': call it on the CPU's own thread");
+        }
+    }
 
     private void publish(int now) {
         if (now != activity) {

@@ -1,6 +1,7 @@
 package org.percpudefer.cpu;
 
 import java.util.Arrays;
+import java.util.Objects;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.LockSupport;
 
@@ -42,15 +43,20 @@ public final class Sampler implements AutoCloseable {
     /**
      * Starts sampling every CPU of {@code machine}.
      *
-     * @param machine the machine
+     * @param machine the machine, running; not null
      * @param hz      samples per second, {@code 1..}{@value #MAX_HZ}; the OS timer's granularity may lower
      *                the real rate, which the profile's shares do not depend on
      * @return the running sampler
      * @throws IllegalArgumentException if {@code hz} is out of range
+     * @throws IllegalStateException    if the machine is closed (nothing runs on it to sample)
      */
     public static Sampler start(Machine machine, int hz) {
+        Objects.requireNonNull(machine, "machine");
         if (hz < 1 || hz > MAX_HZ) {
             throw new IllegalArgumentException("sampling rate " + hz + " Hz is out of range (allowed: 1.." + MAX_HZ + ")");
+        }
+        if (machine.isClosed()) {
+            throw new IllegalStateException("the machine is closed: nothing runs on it to sample");
         }
         Sampler s = new Sampler(machine, hz);
         s.thread.start();
@@ -122,35 +128,46 @@ public final class Sampler implements AutoCloseable {
         /**
          * @param cpu a CPU of the sampled machine
          * @return how many samples were taken of it
+         * @throws IllegalArgumentException if {@code cpu} is out of range
          */
         public long samples(int cpu) {
-            return Arrays.stream(counts[cpu]).sum();
+            return Arrays.stream(counts[check(cpu)]).sum();
         }
 
         /**
          * @param cpu      a CPU of the sampled machine
-         * @param activity an activity
+         * @param activity an activity; not null
          * @return samples of {@code cpu} that found it in {@code activity}
+         * @throws IllegalArgumentException if {@code cpu} is out of range
          */
         public long samples(int cpu, Activity activity) {
-            return counts[cpu][activity.ordinal()];
+            Objects.requireNonNull(activity, "activity");
+            return counts[check(cpu)][activity.ordinal()];
         }
 
         /**
          * @param cpu      a CPU of the sampled machine
-         * @param activity an activity
+         * @param activity an activity; not null
          * @return the share of {@code cpu}'s samples spent in {@code activity}, {@code 0..1} (0 without samples)
+         * @throws IllegalArgumentException if {@code cpu} is out of range
          */
         public double share(int cpu, Activity activity) {
+            Objects.requireNonNull(activity, "activity");
             long all = samples(cpu);
             return all == 0 ? 0 : (double) samples(cpu, activity) / all;
         }
 
         /**
-         * @param other a profile of a machine with as many CPUs
+         * @param other a profile of a machine with as many CPUs; not null
          * @return the samples of both
+         * @throws IllegalArgumentException if {@code other} has another number of CPUs
          */
         public Profile plus(Profile other) {
+            Objects.requireNonNull(other, "other");
+            if (other.counts.length != counts.length) {
+                throw new IllegalArgumentException("a profile of " + other.counts.length + " CPUs added to one of "
+                        + counts.length + " (allowed: profiles of machines with as many CPUs)");
+            }
             long[][] sum = new long[counts.length][];
             for (int i = 0; i < counts.length; i++) {
                 sum[i] = counts[i].clone();
@@ -159,6 +176,13 @@ public final class Sampler implements AutoCloseable {
                 }
             }
             return new Profile(sum);
+        }
+
+        private int check(int cpu) {
+            if (cpu < 0 || cpu >= counts.length) {
+                throw new IllegalArgumentException("cpu " + cpu + " is out of range (allowed: 0.." + (counts.length - 1) + ")");
+            }
+            return cpu;
         }
     }
 }

@@ -238,6 +238,7 @@ public abstract class DeferLists<T extends Deferrable> {
      * @param cpu a CPU number
      * @return how many objects wait on that CPU's list(s) now, as its count says: a snapshot, which for
      *         the lock-free variants can lag the list by the pushes in flight (one per producer at most)
+     * @throws IllegalArgumentException if {@code cpu} is out of range
      */
     public abstract int queued(int cpu);
 

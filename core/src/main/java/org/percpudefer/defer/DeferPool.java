@@ -35,7 +35,9 @@ import org.percpudefer.cpu.CallSingleData;
  *       given to the garbage collector ({@link WhenFull#DROP}, the default).</li>
  *   <li>A thread that did not register ({@link #acquire()} / {@link #release(Pooled)} without an owner,
  *       found through a {@code ThreadLocal}): acquire makes a new object, release gives it to the
- *       garbage collector. Register every long-lived thread that acquires or releases.</li>
+ *       garbage collector. Such an object, released on an owner, has no home to go to: it is treated as
+ *       one whose owner is gone ({@link WhenFull}). Register every long-lived thread that acquires or
+ *       releases.</li>
  *   <li>When an owner's list reaches {@code deferMax / 2} the releasing thread runs the owner's kick
  *       callback (at most one kick in flight per owner, as the kernel's IPI), so an owner that sleeps can
  *       be woken to call {@link Owner#drain()}.</li>
@@ -532,8 +534,10 @@ public final class DeferPool<T extends Pooled> {
             return;
         }
         int home = obj.allocCpu();
-        Slot s = slots[home];
-        if (s.thread == Thread.currentThread()) { // flushed at home
+        // home is -1 for an object an unregistered thread acquired (or out of range, set by allocatedOn):
+        // it has no owner to go to, and falls back on the releasing owner like one whose owner is gone
+        Slot s = home >= 0 && home < slots.length ? slots[home] : null;
+        if (s != null && s.thread == Thread.currentThread()) { // flushed at home
             if (!s.push(obj)) {
                 s.dropped++;
             }

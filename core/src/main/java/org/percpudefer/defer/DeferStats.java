@@ -1,6 +1,7 @@
 package org.percpudefer.defer;
 
 import java.util.List;
+import java.util.Objects;
 
 /**
  * A snapshot of one CPU's defer counters (or, with {@code cpu == -1}, a sum over CPUs). Each counter
@@ -36,10 +37,11 @@ public record DeferStats(int cpu, long deferred, long localOwn, long localOfflin
     }
 
     /**
-     * @param all per-CPU snapshots
+     * @param all per-CPU snapshots; not null
      * @return their sum ({@code maxLength}: their maximum), with {@code cpu == -1}
      */
     public static DeferStats total(List<DeferStats> all) {
+        Objects.requireNonNull(all, "all");
         long[] t = new long[16];
         for (DeferStats s : all) {
             long[] v = s.values();

@@ -91,7 +91,7 @@ public final class Ledger {
      * @throws IllegalArgumentException if another ledger tracks it
      */
     public void allocated(Deferrable obj) {
-        Entry e = obj.entry;
+        Entry e = Objects.requireNonNull(obj, "obj").entry;
         if (e == null) {
             e = new Entry(this, obj, ids.incrementAndGet());
             obj.entry = e;

@@ -134,11 +134,11 @@ public final class Flow {
     /**
      * Boots a machine and starts the flow on it.
      *
-     * @param config the set-up
+     * @param config the set-up; not null
      * @return the running flow
      */
     public static Flow start(FlowConfig config) {
-        return start(new Flow(config, null));
+        return start(new Flow(Objects.requireNonNull(config, "config"), null));
     }
 
     /**
@@ -151,7 +151,7 @@ public final class Flow {
      * @return the running flow
      */
     public static Flow start(FlowConfig config, Ledger ledger) {
-        return start(new Flow(config, Objects.requireNonNull(ledger, "ledger")));
+        return start(new Flow(Objects.requireNonNull(config, "config"), Objects.requireNonNull(ledger, "ledger")));
     }
 
     private static Flow start(Flow flow) {
@@ -189,13 +189,14 @@ public final class Flow {
      * and page.
      *
      * @param timeout how long to wait for the CPUs to finish
-     * @param unit    its unit
+     * @param unit    its unit; not null
      * @return the flow's counters and accounting
      * @throws InterruptedException  if interrupted while waiting
      * @throws IllegalStateException if the CPUs did not finish in time, a CPU faulted, an skb or page is
      *                               missing at the end, or (accounting mode) the ledger is not clean
      */
     public Report stop(long timeout, TimeUnit unit) throws InterruptedException {
+        Objects.requireNonNull(unit, "unit"); // before anything changes: a bad call leaves the flow as it was
         STOPPING.setOpaque(this, true);
         machine.cpu(nic).wake();
         machine.cpu(reader).wake();

@@ -4,6 +4,7 @@ import java.util.Arrays;
 
 import org.percpudefer.cpu.Activity;
 import org.percpudefer.cpu.Cpu;
+import org.percpudefer.cpu.MachineConfig;
 import org.percpudefer.ordering.SpinLock;
 
 /**
@@ -74,24 +75,26 @@ public final class PageAllocator {
     private long failures;
 
     /**
-     * @param cpus  simulated CPUs, one page list each
+     * @param cpus  simulated CPUs, one page list each, {@code 1..}{@value MachineConfig#MAX_CPUS}
      * @param pages pages in the zone, {@code 1..}{@value #MAX_PAGES}
-     * @param high  a CPU's list spills when it holds this many pages, {@code batch..}
-     * @param batch pages moved per refill or spill, {@code 1..}
+     * @param high  a CPU's list spills when it holds this many pages, {@code batch..pages}
+     * @param batch pages moved per refill or spill, {@code 1..pages}
      * @throws IllegalArgumentException if a value is out of range
      */
     public PageAllocator(int cpus, int pages, int high, int batch) {
-        if (cpus < 1) {
-            throw new IllegalArgumentException("cpus " + cpus + " is out of range (allowed: 1..)");
+        if (cpus < 1 || cpus > MachineConfig.MAX_CPUS) {
+            throw new IllegalArgumentException("cpus " + cpus + " is out of range (allowed: 1.." + MachineConfig.MAX_CPUS + ")");
         }
         if (pages < 1 || pages > MAX_PAGES) {
             throw new IllegalArgumentException("zone of " + pages + " pages is out of range (allowed: 1.." + MAX_PAGES + ")");
         }
-        if (batch < 1) {
-            throw new IllegalArgumentException("pcp batch " + batch + " is out of range (allowed: 1..)");
+        if (batch < 1 || batch > pages) {
+            throw new IllegalArgumentException("pcp batch " + batch + " is out of range (allowed: 1.." + pages
+                    + ", the zone's pages)");
         }
-        if (high < batch) {
-            throw new IllegalArgumentException("pcp high " + high + " is out of range (allowed: batch " + batch + "..)");
+        if (high < batch || high > pages) { // a list never holds more than the zone: a larger high is no limit
+            throw new IllegalArgumentException("pcp high " + high + " is out of range (allowed: batch " + batch + ".."
+                    + pages + ", the zone's pages)");
         }
         this.pages = pages;
         this.batch = batch;
@@ -125,10 +128,14 @@ public final class PageAllocator {
     }
 
     /**
-     * @param pfn a page frame number
+     * @param pfn a page frame number, {@code 0..}{@value #MAX_PAGES}{@code - 1}
      * @return the index of the page's first byte in {@link #memory()}
+     * @throws IllegalArgumentException if {@code pfn} is out of range (no zone has that page)
      */
     public static int offset(int pfn) {
+        if (pfn < 0 || pfn >= MAX_PAGES) {
+            throw new IllegalArgumentException("page " + pfn + " is out of range (allowed: 0.." + (MAX_PAGES - 1) + ")");
+        }
         return pfn << PAGE_SHIFT;
     }
 
@@ -140,11 +147,12 @@ public final class PageAllocator {
     /**
      * Allocates one page on CPU {@code cpu}, from its list, refilling the list from the zone when empty.
      *
-     * @param cpu the calling CPU
+     * @param cpu the calling CPU, {@code 0..cpus - 1}
      * @return the page's frame number, or {@code -1} if the list and the zone are both empty
+     * @throws IllegalArgumentException if {@code cpu} is out of range
      */
     public int alloc(int cpu) {
-        PerCpuPages list = pcp[cpu];
+        PerCpuPages list = pcp[checkCpu(cpu)];
         if (list.count == 0) {
             refill(list);
             if (list.count == 0) {
@@ -158,15 +166,13 @@ public final class PageAllocator {
      * Frees one page on CPU {@code cpu} to its list, spilling {@code batch} pages to the zone first when
      * the list is at its high watermark.
      *
-     * @param cpu the calling CPU
+     * @param cpu the calling CPU, {@code 0..cpus - 1}
      * @param pfn a page allocated from this allocator and not freed since
-     * @throws IllegalArgumentException if {@code pfn} is not a page of this zone
+     * @throws IllegalArgumentException if {@code cpu} is out of range or {@code pfn} is not a page of this zone
      */
     public void free(int cpu, int pfn) {
-        if (pfn < 0 || pfn >= pages) {
-            throw new IllegalArgumentException("page " + pfn + " is not in this zone (allowed: 0.." + (pages - 1) + ")");
-        }
-        PerCpuPages list = pcp[cpu];
+        checkPage(pfn);
+        PerCpuPages list = pcp[checkCpu(cpu)];
         if (list.count == high) {
             spill(list);
         }
@@ -174,11 +180,34 @@ public final class PageAllocator {
     }
 
     /**
-     * @param cpu a CPU
+     * @param cpu a CPU, {@code 0..cpus - 1}
      * @return pages on its list (its own thread, or after the CPUs are quiet)
+     * @throws IllegalArgumentException if {@code cpu} is out of range
      */
     public int pcpCount(int cpu) {
-        return pcp[cpu].count;
+        return pcp[checkCpu(cpu)].count;
+    }
+
+    /**
+     * @param cpu a CPU number
+     * @return {@code cpu}
+     * @throws IllegalArgumentException if this allocator has no page list for it
+     */
+    int checkCpu(int cpu) {
+        if (cpu < 0 || cpu >= pcp.length) {
+            throw new IllegalArgumentException("cpu " + cpu + " is out of range (allowed: 0.." + (pcp.length - 1) + ")");
+        }
+        return cpu;
+    }
+
+    /**
+     * @param pfn a page frame number
+     * @throws IllegalArgumentException if it is not a page of this zone
+     */
+    void checkPage(int pfn) {
+        if (pfn < 0 || pfn >= pages) {
+            throw new IllegalArgumentException("page " + pfn + " is not in this zone (allowed: 0.." + (pages - 1) + ")");
+        }
     }
 
     /** @return free pages in the zone and on every CPU's list (after the CPUs are quiet) */

@@ -1,5 +1,7 @@
 package org.percpudefer.net;
 
+import java.util.Objects;
+
 /**
  * A NIC receive queue's page pool, after the kernel's {@code page_pool}: a small cache of pages that the
  * queue's NAPI poll allocates from first, and that takes a page back directly only when the page is
@@ -27,17 +29,18 @@ public final class PagePool {
     private long fromAllocator;
 
     /**
-     * @param allocator the page allocator behind the pool
-     * @param owner     the CPU whose NAPI poll allocates from the pool
-     * @param size      pages the cache holds, {@code 0..} (0: no recycling)
-     * @throws IllegalArgumentException if {@code size} is negative
+     * @param allocator the page allocator behind the pool; not null
+     * @param owner     the CPU whose NAPI poll allocates from the pool, one of the allocator's
+     * @param size      pages the cache holds, {@code 0..}{@value FlowConfig#MAX_PAGE_POOL} (0: no recycling)
+     * @throws IllegalArgumentException if {@code owner} or {@code size} is out of range
      */
     public PagePool(PageAllocator allocator, int owner, int size) {
-        if (size < 0) {
-            throw new IllegalArgumentException("page pool size " + size + " is out of range (allowed: 0..)");
+        this.allocator = Objects.requireNonNull(allocator, "allocator");
+        if (size < 0 || size > FlowConfig.MAX_PAGE_POOL) {
+            throw new IllegalArgumentException("page pool size " + size + " is out of range (allowed: 0.."
+                    + FlowConfig.MAX_PAGE_POOL + ")");
         }
-        this.allocator = allocator;
-        this.owner = owner;
+        this.owner = allocator.checkCpu(owner);
         this.cache = new int[size];
     }
 
@@ -58,11 +61,13 @@ public final class PagePool {
      * Gives a page back ({@code page_pool_put_page}): into the cache if {@code cpu} is the owner, in NAPI
      * context, and the cache has room; else to the page allocator on {@code cpu}.
      *
-     * @param pfn    the page
-     * @param cpu    the calling CPU
+     * @param pfn    the page, of the allocator's zone
+     * @param cpu    the calling CPU, one of the allocator's
      * @param inNapi whether the caller runs in the owner's receive softirq
+     * @throws IllegalArgumentException if {@code pfn} or {@code cpu} is out of range
      */
     public void put(int pfn, int cpu, boolean inNapi) {
+        allocator.checkPage(pfn);
         if (cpu == owner && inNapi && count < cache.length) {
             cache[count++] = pfn;
             recycled++;
@@ -89,9 +94,11 @@ public final class PagePool {
     /**
      * Empties the cache into the allocator, on the owner's thread or after the CPUs are quiet.
      *
-     * @param cpu the CPU whose page list receives the pages
+     * @param cpu the CPU whose page list receives the pages, one of the allocator's
+     * @throws IllegalArgumentException if {@code cpu} is out of range
      */
     public void drainTo(int cpu) {
+        allocator.checkCpu(cpu);
         while (count > 0) {
             allocator.free(cpu, cache[--count]);
         }

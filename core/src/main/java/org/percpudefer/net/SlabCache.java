@@ -5,6 +5,7 @@ import java.util.function.Supplier;
 
 import org.percpudefer.cpu.Activity;
 import org.percpudefer.cpu.Cpu;
+import org.percpudefer.cpu.MachineConfig;
 import org.percpudefer.ordering.SpinLock;
 
 /**
@@ -22,6 +23,9 @@ import org.percpudefer.ordering.SpinLock;
  */
 public final class SlabCache<T> {
 
+    /** The largest magazine. */
+    static final int MAX_MAGAZINE = 1 << 20;
+
     private final Supplier<T> factory;
     private final Object[][] magazines;
     /** This CPU's thread only: objects in its magazine. */
@@ -37,13 +41,17 @@ public final class SlabCache<T> {
     private long created;
 
     /**
-     * @param cpus     simulated CPUs, one magazine each
-     * @param magazine objects a magazine holds, {@code 2..}
-     * @param factory  makes a new object when the CPU's magazine and the depot are empty
+     * @param cpus     simulated CPUs, one magazine each, {@code 1..}{@value MachineConfig#MAX_CPUS}
+     * @param magazine objects a magazine holds, {@code 2..}{@value #MAX_MAGAZINE}
+     * @param factory  makes a new object when the CPU's magazine and the depot are empty; not null
+     * @throws IllegalArgumentException if {@code cpus} or {@code magazine} is out of range
      */
     public SlabCache(int cpus, int magazine, Supplier<T> factory) {
-        if (magazine < 2) {
-            throw new IllegalArgumentException("magazine " + magazine + " is out of range (allowed: 2..)");
+        if (cpus < 1 || cpus > MachineConfig.MAX_CPUS) {
+            throw new IllegalArgumentException("cpus " + cpus + " is out of range (allowed: 1.." + MachineConfig.MAX_CPUS + ")");
+        }
+        if (magazine < 2 || magazine > MAX_MAGAZINE) {
+            throw new IllegalArgumentException("magazine " + magazine + " is out of range (allowed: 2.." + MAX_MAGAZINE + ")");
         }
         this.factory = Objects.requireNonNull(factory, "factory");
         this.magazine = magazine;
@@ -52,12 +60,13 @@ public final class SlabCache<T> {
     }
 
     /**
-     * @param cpu the calling CPU, or {@code -1} for any other thread
+     * @param cpu the calling CPU, {@code 0..cpus - 1}, or {@code -1} for any other thread
      * @return an object, from this CPU's magazine if it has one
+     * @throws IllegalArgumentException if {@code cpu} is out of range
      */
     @SuppressWarnings("unchecked") // only T is ever stored
     public T alloc(int cpu) {
-        if (cpu < 0) {
+        if (checkCpu(cpu) < 0) {
             return fromDepot();
         }
         if (rounds[cpu] == 0) {
@@ -81,11 +90,13 @@ public final class SlabCache<T> {
     /**
      * Returns an object to this CPU's magazine, spilling half of it to the depot when full.
      *
-     * @param cpu the calling CPU, or {@code -1} for any other thread (straight to the depot)
-     * @param obj the object
+     * @param cpu the calling CPU, {@code 0..cpus - 1}, or {@code -1} for any other thread (straight to the depot)
+     * @param obj the object; not null
+     * @throws IllegalArgumentException if {@code cpu} is out of range
      */
     public void free(int cpu, T obj) {
-        if (cpu < 0) {
+        Objects.requireNonNull(obj, "obj"); // a null in a magazine would come back from alloc()
+        if (checkCpu(cpu) < 0) {
             toDepot(obj);
             return;
         }
@@ -137,6 +148,14 @@ public final class SlabCache<T> {
         } finally {
             depotLock.unlock();
         }
+    }
+
+    private int checkCpu(int cpu) {
+        if (cpu < -1 || cpu >= rounds.length) {
+            throw new IllegalArgumentException("cpu " + cpu + " is out of range (allowed: 0.." + (rounds.length - 1)
+                    + ", or -1 for a thread that is no CPU)");
+        }
+        return cpu;
     }
 
     private void lockDepot() {

@@ -2,6 +2,7 @@ package org.percpudefer.net;
 
 import java.lang.invoke.MethodHandles;
 import java.lang.invoke.VarHandle;
+import java.util.Objects;
 
 import org.jctools.queues.atomic.SpscAtomicArrayQueue;
 
@@ -61,10 +62,12 @@ public final class Socket {
      * Whether an skb of {@code truesize} would be admitted now (tcp_try_rmem_schedule). A socket always
      * admits one skb when nothing is charged, so a buffer smaller than one skb still makes progress.
      *
-     * @param truesize the skb's truesize
+     * @param truesize the skb's truesize, {@code 0..}
      * @return whether {@link #tryQueue(Skb)} would admit it
+     * @throws IllegalArgumentException if {@code truesize} is negative
      */
     public boolean hasRoom(int truesize) {
+        checkTruesize(truesize);
         long charged = rmemOnce();
         return charged == 0 || charged + truesize <= rcvbuf;
     }
@@ -72,10 +75,11 @@ public final class Socket {
     /**
      * Charges and queues {@code skb} if the receive buffer has room.
      *
-     * @param skb a full skb
+     * @param skb a full skb; not null
      * @return whether it was queued; if not, the caller still owns it
      */
     public boolean tryQueue(Skb skb) {
+        Objects.requireNonNull(skb, "skb");
         if (!hasRoom(skb.truesize)) {
             return false;
         }
@@ -95,10 +99,25 @@ public final class Socket {
     /**
      * Gives back the charge of a consumed skb (sock_rfree).
      *
-     * @param truesize the skb's truesize
+     * @param truesize the skb's truesize, {@code 0..charged()}
+     * @throws IllegalArgumentException if {@code truesize} is negative
+     * @throws IllegalStateException    if fewer bytes are charged (an skb uncharged twice, or never queued);
+     *                                  the charge is left as it was
      */
     public void uncharge(int truesize) {
-        addRmem(-truesize);
+        checkTruesize(truesize);
+        long before = (long) RMEM.getAndAdd(this, (long) -truesize); // atomic_sub_return, as addRmem
+        if (before < truesize) {
+            addRmem(truesize);
+            throw new IllegalStateException("uncharge of " + truesize + " bytes, but only " + before
+                    + " are charged (allowed: the truesize of an skb queued and not yet uncharged)");
+        }
+    }
+
+    private static void checkTruesize(int truesize) {
+        if (truesize < 0) {
+            throw new IllegalArgumentException("truesize " + truesize + " is out of range (allowed: 0..)");
+        }
     }
 
     /** @return bytes charged now (a snapshot) */

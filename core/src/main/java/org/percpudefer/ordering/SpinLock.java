@@ -64,8 +64,16 @@ public final class SpinLock {
         return (int) LOCKED.getOpaque(this) != 0;
     }
 
-    /** Releases the lock; only its holder may call it (smp_store_release: pairs with the next cmpxchg). */
+    /**
+     * Releases the lock; only its holder may call it (smp_store_release: pairs with the next cmpxchg).
+     *
+     * @throws IllegalStateException if the lock is not held (an unlock without its lock, or a second one);
+     *                               an unlock by a thread other than the holder is not detected
+     */
     public void unlock() {
+        if ((int) LOCKED.getOpaque(this) == 0) { // the holder reads its own cmpxchg's 1: never a false alarm
+            throw new IllegalStateException("unlock() of a SpinLock that is not held");
+        }
         LOCKED.setRelease(this, 0);
     }
 }

@@ -6,6 +6,7 @@ import java.util.Arrays;
 import java.util.Collections;
 import java.util.IdentityHashMap;
 import java.util.List;
+import java.util.Objects;
 import java.util.Set;
 import java.util.SplittableRandom;
 import java.util.concurrent.TimeUnit;
@@ -104,7 +105,8 @@ public final class Stress {
      * @return what was measured and proven
      */
     public static StressReport run(StressConfig config, Progress progress) {
-        Stress stress = new Stress(config);
+        Objects.requireNonNull(progress, "progress");
+        Stress stress = new Stress(Objects.requireNonNull(config, "config"));
         try {
             return stress.control(progress);
         } finally {

@@ -57,6 +57,6 @@ class SlabCacheTest {
     void badMagazine_isRejected() {
         assertThatThrownBy(() -> new SlabCache<>(1, 1, Object::new))
                 .isInstanceOf(IllegalArgumentException.class)
-                .hasMessage("magazine 1 is out of range (allowed: 2..)");
+                .hasMessage("magazine 1 is out of range (allowed: 2..1048576)");
     }
 }
