@@ -170,21 +170,7 @@ final class Compare implements Callable<Integer> {
 
     private List<DeferVariant> variants() {
         EnumSet<DeferVariant> set = EnumSet.of(DeferVariant.NONE, DeferVariant.PER_CPU_LOCKED);
-        for (String name : extra) {
-            String n = name.trim().toUpperCase(Locale.ROOT);
-            if (n.equals("ALL")) {
-                set.addAll(EnumSet.allOf(DeferVariant.class));
-                continue;
-            }
-            try {
-                set.add(DeferVariant.valueOf(n));
-            } catch (IllegalArgumentException e) {
-                throw new ParameterException(spec.commandLine(), "invalid value for option '--variants': '" + name
-                        + "' is not a variant (allowed: " + EnumSet.allOf(DeferVariant.class) + ", or all)");
-            }
-        }
-        List<DeferVariant> list = new ArrayList<>(set); // NONE first: the baseline of every ratio
-        return list;
+        return new ArrayList<>(FlowOptions.addVariants(spec, extra, set)); // NONE first: the baseline of every ratio
     }
 
     private void checkSeconds(String option, double value, double min) {

@@ -1,5 +1,9 @@
 package org.percpudefer.cli;
 
+import java.util.EnumSet;
+import java.util.List;
+import java.util.Locale;
+
 import org.percpudefer.cpu.MachineConfig;
 import org.percpudefer.defer.DeferLists;
 import org.percpudefer.defer.DeferVariant;
@@ -84,6 +88,29 @@ final class FlowOptions {
         } catch (IllegalArgumentException e) {
             throw new ParameterException(spec.commandLine(), "invalid set-up: " + e.getMessage());
         }
+    }
+
+    /**
+     * Adds the variants named on {@code --variants} (any case, or {@code all}) to {@code set}.
+     *
+     * @return {@code set}
+     * @throws ParameterException naming a name that is no variant
+     */
+    static EnumSet<DeferVariant> addVariants(CommandSpec spec, List<String> names, EnumSet<DeferVariant> set) {
+        for (String name : names) {
+            String n = name.trim().toUpperCase(Locale.ROOT);
+            if (n.equals("ALL")) {
+                set.addAll(EnumSet.allOf(DeferVariant.class));
+                continue;
+            }
+            try {
+                set.add(DeferVariant.valueOf(n));
+            } catch (IllegalArgumentException e) {
+                throw new ParameterException(spec.commandLine(), "invalid value for option '--variants': '" + name
+                        + "' is not a variant (allowed: " + EnumSet.allOf(DeferVariant.class) + ", or all)");
+            }
+        }
+        return set;
     }
 
     static void check(CommandSpec spec, String option, long value, long min, long max) {

@@ -19,7 +19,6 @@ import org.percpudefer.stress.StressReport;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
-import picocli.CommandLine.ParameterException;
 import picocli.CommandLine.Spec;
 
 /**
@@ -121,20 +120,6 @@ final class StressCommand implements Callable<Integer> {
     }
 
     private List<DeferVariant> variants() {
-        EnumSet<DeferVariant> set = EnumSet.noneOf(DeferVariant.class);
-        for (String name : variantNames) {
-            String n = name.trim().toUpperCase(Locale.ROOT);
-            if (n.equals("ALL")) {
-                set.addAll(EnumSet.allOf(DeferVariant.class));
-                continue;
-            }
-            try {
-                set.add(DeferVariant.valueOf(n));
-            } catch (IllegalArgumentException e) {
-                throw new ParameterException(spec.commandLine(), "invalid value for option '--variants': '" + name
-                        + "' is not a variant (allowed: " + EnumSet.allOf(DeferVariant.class) + ", or all)");
-            }
-        }
-        return new ArrayList<>(set);
+        return new ArrayList<>(FlowOptions.addVariants(spec, variantNames, EnumSet.noneOf(DeferVariant.class)));
     }
 }
