@@ -204,11 +204,13 @@ public final class Flow {
         boolean finished = nicDone.await(timeout, unit)
                 && readerDone.await(Math.max(0, deadline - System.nanoTime()), TimeUnit.NANOSECONDS);
         machine.close(); // rethrows a CPU's fault; joins the CPUs, so their plain state is ours now
-        List<DeferStats> stats = lists.stats();
         if (!finished) {
             throw new IllegalStateException("the flow did not stop within " + timeout + " " + unit);
         }
         int drained = lists.drain();
+        // after the drain: a BATCHED batch the reader had not handed over when the machine closed is
+        // counted there (LOCAL_OFFLINE), so deferred + local fallbacks = skbs read, whatever the timing
+        List<DeferStats> stats = lists.stats();
         pool.drainTo(nic);
         pages.checkZone();
         long skbsMade = slab.created();
@@ -233,7 +235,7 @@ public final class Flow {
      * @param corrupt        fragments whose bytes were not what the NIC wrote (a use after free: 0)
      * @param windowClosed   NAPI polls that stopped on a full receive buffer
      * @param outOfMemory    NAPI polls that stopped on an empty zone (a drop: 0 with the defaults)
-     * @param defer          the defer lists' counters, summed over the CPUs
+     * @param defer          the defer lists' counters, summed over the CPUs (the drain at stop included)
      * @param zone           the page allocator's counters
      * @param depotLocks     slab depot lock acquisitions
      * @param depotContended of those, contended ones
