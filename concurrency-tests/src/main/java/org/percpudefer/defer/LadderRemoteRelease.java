@@ -1,0 +1,181 @@
+package org.percpudefer.defer;
+
+import static org.openjdk.jcstress.annotations.Expect.ACCEPTABLE;
+import static org.openjdk.jcstress.annotations.Expect.ACCEPTABLE_INTERESTING;
+import static org.openjdk.jcstress.annotations.Expect.FORBIDDEN;
+
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
+
+import org.openjdk.jcstress.annotations.Actor;
+import org.openjdk.jcstress.annotations.JCStressTest;
+import org.openjdk.jcstress.annotations.Outcome;
+import org.openjdk.jcstress.annotations.State;
+import org.openjdk.jcstress.infra.results.II_Result;
+
+/**
+ * Ladder, step 5 of the defer-list protocol: the recycler's remote release. {@link Pooled}'s in-use flag
+ * is written IN_USE by the acquiring owner with WRITE_ONCE ({@code setStateOnce}), the object is handed to
+ * another thread, and that thread's release takes it back with cmpxchg ({@code cmpxchgRelease} in
+ * {@code DeferPool.Owner.release} and {@code DeferPool.release}). Two hazards, two sub-ladders.
+ *
+ * <p><b>Two remote releases of one object</b> (a user's bug; exactly one must win):
+ * {@link PoolDoubleRelease.Shipping} (rung 1, the shipping pool: volatile cmpxchg), {@link PlainCas} (a
+ * plain-mode compare-and-set), {@link PoolDoubleRelease.CheckThenClear} (READ_ONCE, then WRITE_ONCE).
+ * <b>Weakest that still passes in theory: {@link PlainCas}</b>: exclusivity comes from atomicity, not
+ * ordering: two compare-and-sets of one variable are ordered in its modification order, the second reads
+ * the first's FREE and fails, whatever their memory mode (the LKMM's cmpxchg_relaxed gives the same). The
+ * shipping volatile cmpxchg is stronger than this race needs; its ordering serves the push onto the
+ * owner's list that follows it (which has its own lock or cmpxchg anyway). <b>First that lets the hazard
+ * through: {@link PoolDoubleRelease.CheckThenClear}</b>: both read IN_USE before either writes FREE, a
+ * check-then-act race whatever the access modes.
+ *
+ * <p><b>A release after a hand-off</b> (the owner acquires, then hands the object to another thread,
+ * which releases it; the release must see IN_USE, or a correct program gets the double-release error):
+ * {@link HandOff} (shipping accessors, the hand-off a release store and an acquire load), then
+ * {@link HandOffOnce} (the hand-off WRITE_ONCE / READ_ONCE). <b>Weakest that passes in theory:
+ * {@link HandOff}</b>: the owner's WRITE_ONCE of IN_USE comes before the release store of the reference;
+ * the acquire load that reads it orders the cmpxchg after it (MP+pooncerelease+poacquireonce, Never). The
+ * flag's own WRITE_ONCE is enough only because the hand-off orders it (as {@code Pooled} says: "no other
+ * thread touches it until a hand-off"). <b>First that fails: {@link HandOffOnce}</b>: an opaque hand-off
+ * orders nothing but the reference (MP+poonceonces, Sometimes); the cmpxchg may read the initial FREE.
+ *
+ * <p>Result columns: {@link PlainCas}: whether each release succeeded ({@code 1}) or was refused
+ * ({@code 0}). {@link HandOff}, {@link HandOffOnce}: whether the remote thread got the object
+ * ({@code 1}); whether its release succeeded ({@code 1}) or was refused as a double release ({@code 0}).
+ *
+ * <p>How to run: {@code java -jar concurrency-tests/target/jcstress.jar -t LadderRemoteRelease}
+ */
+public final class LadderRemoteRelease {
+
+    private LadderRemoteRelease() {
+    }
+
+    static final class Obj extends Pooled {
+    }
+
+    /**
+     * A deliberately weakened copy of {@link PoolDoubleRelease.Shipping}: the flag taken with a plain-mode
+     * compare-and-set ({@code weakCompareAndSetPlain}, retried while the flag still reads IN_USE, since a
+     * weak CAS may fail spuriously). Theory: still passes (see the class javadoc). x86/HotSpot: not seen,
+     * as theory says (the CAS is a locked cmpxchg whatever its mode).
+     */
+    @JCStressTest
+    @Outcome(id = {"1, 0", "0, 1"}, expect = ACCEPTABLE, desc = "one release won, the other was refused as a double release")
+    @Outcome(expect = ACCEPTABLE_INTERESTING,
+            desc = "both released, or neither: theory forbids it (one variable's RMWs are atomic in any mode); a sighting is a JVM bug")
+    @State
+    public static class PlainCas {
+        private static final VarHandle STATE;
+
+        static {
+            try {
+                STATE = MethodHandles.lookup().findVarHandle(PlainCas.class, "state", int.class);
+            } catch (ReflectiveOperationException e) {
+                throw new ExceptionInInitializerError(e);
+            }
+        }
+
+        @SuppressWarnings("unused") // STATE
+        private int state = Pooled.IN_USE;
+
+        private int release() {
+            while (!STATE.weakCompareAndSetPlain(this, Pooled.IN_USE, Pooled.FREE)) {
+                if ((int) STATE.getOpaque(this) != Pooled.IN_USE) {
+                    return 0; // refused: double release
+                }
+            }
+            return 1;
+        }
+
+        @Actor
+        public void first(II_Result r) {
+            r.r1 = release();
+        }
+
+        @Actor
+        public void second(II_Result r) {
+            r.r2 = release();
+        }
+    }
+
+    /** The hand-off slot both hand-off rungs use, and the object the owner acquires. */
+    abstract static class Slot {
+        static final VarHandle REF;
+
+        static {
+            try {
+                REF = MethodHandles.lookup().findVarHandle(Slot.class, "ref", Obj.class);
+            } catch (ReflectiveOperationException e) {
+                throw new ExceptionInInitializerError(e);
+            }
+        }
+
+        final Obj obj = new Obj(); // FREE, as the factory made it
+        @SuppressWarnings("unused") // REF
+        private Obj ref;
+
+        /** The remote release, as shipped: cmpxchg(&state, IN_USE, FREE). */
+        static void release(Obj got, II_Result r) {
+            r.r1 = 1;
+            r.r2 = got.cmpxchgRelease() ? 1 : 0;
+        }
+    }
+
+    /**
+     * Rung 1 of "a release after a hand-off", shipping accessors: the owner's acquire writes IN_USE with
+     * {@code setStateOnce} (WRITE_ONCE, as {@code DeferPool.Owner.acquire}), then hands the object over
+     * with a release store; the remote thread reads it with an acquire load and releases it with
+     * {@code cmpxchgRelease}.
+     */
+    @JCStressTest
+    @Outcome(id = "0, 0", expect = ACCEPTABLE, desc = "not handed over yet")
+    @Outcome(id = "1, 1", expect = ACCEPTABLE, desc = "handed over and released")
+    @Outcome(id = "1, 0", expect = FORBIDDEN, desc = "a false double release: the remote cmpxchg read the flag before the owner's IN_USE")
+    @Outcome(expect = FORBIDDEN, desc = "any other result")
+    @State
+    public static class HandOff extends Slot {
+        @Actor
+        public void owner() {
+            obj.setStateOnce(Pooled.IN_USE); // the acquire: WRITE_ONCE
+            REF.setRelease(this, obj); // the user's hand-off (a queue, a lock)
+        }
+
+        @Actor
+        public void remote(II_Result r) {
+            Obj got = (Obj) REF.getAcquire(this);
+            if (got != null) {
+                release(got, r);
+            }
+        }
+    }
+
+    /**
+     * Rung 2, a deliberately weakened copy of {@link HandOff}: the hand-off WRITE_ONCE / READ_ONCE. The
+     * remote thread may see the reference before the owner's IN_USE, and its cmpxchg fails on the initial
+     * FREE. x86/HotSpot: not expected (TSO keeps the owner's two stores in order and the load of the flag
+     * needs the reference); a compiler may reorder the two opaque stores in theory.
+     */
+    @JCStressTest
+    @Outcome(id = "0, 0", expect = ACCEPTABLE, desc = "not handed over yet")
+    @Outcome(id = "1, 1", expect = ACCEPTABLE, desc = "handed over and released")
+    @Outcome(id = "1, 0", expect = ACCEPTABLE_INTERESTING,
+            desc = "a false double release: the opaque hand-off did not order IN_USE before it. Why a hand-off must be a release/acquire (or a lock)")
+    @Outcome(expect = ACCEPTABLE_INTERESTING, desc = "any other result (impossible)")
+    @State
+    public static class HandOffOnce extends Slot {
+        @Actor
+        public void owner() {
+            obj.setStateOnce(Pooled.IN_USE);
+            REF.setOpaque(this, obj);
+        }
+
+        @Actor
+        public void remote(II_Result r) {
+            Obj got = (Obj) REF.getOpaque(this);
+            if (got != null) {
+                release(got, r);
+            }
+        }
+    }
+}
