@@ -38,10 +38,10 @@ import org.percpudefer.ordering.Barriers;
  * acquire semantics only). <b>Weakest that still passes in theory: {@link ClearOnceWithBarrier}</b>: SB is
  * forbidden when each side orders its store before its load, and smp_mb does that on the handler's side
  * whatever the store's mode; the release adds nothing to this race (it orders what comes before the
- * clear, and the handler did nothing before it that a kicker reads). On the producer's side the ordering
- * comes from the volatile compare-and-set, which acts as a full fence even when it fails: note that the
- * lost kick is exactly a <em>failed</em> cmpxchg, which the LKMM leaves unordered, so the Java kick relies
- * on Java's stronger failed CAS. <b>First that lets the kick be lost in theory: {@link ClearVolatile}</b>
+ * clear, and the handler did nothing before it that a kicker reads). On the producer's side the lost kick
+ * is exactly a <em>failed</em> cmpxchg, which the LKMM leaves unordered and the JMM makes only a volatile
+ * read: the shipping {@code DeferLists.kick} therefore puts an smp_mb before its cmpxchg (this ladder
+ * showed that it had relied on HotSpot's locked cmpxchg being a full fence). <b>First that lets the kick be lost in theory: {@link ClearVolatile}</b>
  * (a volatile store orders nothing before a later opaque load; x86/HotSpot does not show it, as its
  * volatile store is followed by a locked instruction); the first that x86 shows is
  * {@link DeferIpiScheduled.WithoutBarrier}.

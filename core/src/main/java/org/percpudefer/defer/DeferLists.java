@@ -381,11 +381,20 @@ public abstract class DeferLists<T extends Deferrable> {
     /**
      * The kick: asks {@code target} to flush. At most one IPI per target in flight: cmpxchg on
      * ipiScheduled, cleared by the handler with a release store.
+     *
+     * <p>The smp_mb before the cmpxchg is for the case where it <em>fails</em> (an IPI is in flight): our
+     * push must then be ordered before our read of the flag, against the handler's clear-then-flush
+     * (store buffering; the handler's side is the smp_mb in {@link #ipiHandled}). A failed cmpxchg is
+     * unordered in the LKMM, and in the JMM a failed CAS is only a volatile read, which an earlier release
+     * store (a locked list's unlock) may pass; HotSpot's locked cmpxchg happens to be a full fence, which
+     * is why only the jcstress ladder's weakened copy ({@code LadderIpiScheduled.KickAcquireCas}) can
+     * show the lost kick. Kicks are rare (one per {@code deferMax / 2} pushes), so the fence costs nothing.
      */
     final void kick(int self, int target) {
         counters[self].add(DeferCounters.KICKS, 1);
         SoftnetData t = softnet[target];
-        if (!t.cmpxchgIpiScheduled(0, 1)) { // fully ordered; pairs with the release in triggerRxSoftirq
+        Barriers.smpMb(); // our push before the flag's read, even when the cmpxchg below fails
+        if (!t.cmpxchgIpiScheduled(0, 1)) { // pairs with the release in ipiHandled
             return; // an IPI is already on its way: it will raise NET_RX, which flushes our push too
         }
         int sent;

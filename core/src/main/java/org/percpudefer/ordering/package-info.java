@@ -49,8 +49,10 @@
  *         <td>{@code compareAndSet} (volatile)</td>
  *         <td>A successful cmpxchg is fully ordered in the LKMM; a volatile CAS is sequentially
  *             consistent, which is at least that. The LKMM leaves a <em>failed</em> cmpxchg unordered;
- *             Java gives the failed CAS volatile-read semantics, so we are stronger there, and no code
- *             relies on the difference. Our accessor returns whether it succeeded
+ *             Java gives the failed CAS only volatile-read semantics (HotSpot's locked cmpxchg is a full
+ *             fence even then, but the JMM does not promise it). Code that needs ordering from a cmpxchg
+ *             that may fail says so and adds {@code smp_mb()} itself, as the kernel would
+ *             ({@code DeferLists.kick}). Our accessor returns whether it succeeded
  *             ({@code try_cmpxchg}'s shape).</td></tr>
  *     <tr><td>{@code xchg(&x, v)}</td><td>{@code xchgX(v)}</td><td>{@code getAndSet} (volatile)</td>
  *         <td>Fully ordered value-returning atomic in both models.</td></tr>

@@ -56,6 +56,8 @@ class TaskFaultTest {
             homeOnCpu1.forEach(h.lists::attemptDeferFree);
             return 0;
         });
+        // BATCHED: cpu2's batch reaches cpu1's list when cpu2 goes idle (its idle hook hands it over)
+        Harness.await(() -> h.lists.queued(1) == 10);
         go.countDown();
 
         Harness.await(() -> h.freed.size() == 15); // never reached if anything were stranded: the timeout fails
