@@ -172,10 +172,6 @@ public class PoolBenchmark {
     Msg acquire(Side side) {
         switch (impl) {
             case DEFER_POOL:
-                if (kicked.getOpaque()) { // an event loop's iteration: drain after a kick
-                    kicked.lazySet(false);
-                    side.owner.drain();
-                }
                 return side.owner.acquire();
             case NETTY:
             case NETTY_UNGUARDED:
@@ -266,6 +262,10 @@ public class PoolBenchmark {
     @Group("handoff")
     @GroupThreads(1)
     public void owner(Side side) {
+        if (impl == Impl.DEFER_POOL && kicked.getOpaque()) { // an event loop's iteration: drain after a kick
+            kicked.lazySet(false);
+            side.owner.drain();
+        }
         Msg m = acquire(side);
         write(m, ++side.seq);
         if (!wire.offer(m)) {

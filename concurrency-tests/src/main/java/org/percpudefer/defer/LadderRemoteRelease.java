@@ -14,10 +14,11 @@ import org.openjdk.jcstress.annotations.State;
 import org.openjdk.jcstress.infra.results.II_Result;
 
 /**
- * Ladder, step 5 of the defer-list protocol: the recycler's remote release. {@link Pooled}'s in-use flag
- * is written IN_USE by the acquiring owner with WRITE_ONCE ({@code setStateOnce}), the object is handed to
- * another thread, and that thread's release takes it back with cmpxchg ({@code cmpxchgRelease} in
- * {@code DeferPool.Owner.release} and {@code DeferPool.release}). Two hazards, two sub-ladders.
+ * Ladder, step 5 of the defer-list protocol: the recycler's remote release. {@link Pooled}'s holder
+ * is written by the acquiring owner with WRITE_ONCE ({@code setHolderOnce}), the object is handed to
+ * another thread, and that thread's release reads the holder (READ_ONCE) and takes it back with
+ * cmpxchg(holder, h, FREE) ({@code cmpxchgRelease} in {@code DeferPool.Owner.release} and
+ * {@code DeferPool.release}). Two hazards, two sub-ladders.
  *
  * <p><b>Two remote releases of one object</b> (a user's bug; exactly one must win):
  * {@link PoolDoubleRelease.Shipping} (rung 1, the shipping pool: volatile cmpxchg), {@link PlainCas} (a
@@ -27,18 +28,18 @@ import org.openjdk.jcstress.infra.results.II_Result;
  * the first's FREE and fails, whatever their memory mode (the LKMM's cmpxchg_relaxed gives the same). The
  * shipping volatile cmpxchg is stronger than this race needs; its ordering serves the push onto the
  * owner's list that follows it (which has its own lock or cmpxchg anyway). <b>First that lets the hazard
- * through: {@link PoolDoubleRelease.CheckThenClear}</b>: both read IN_USE before either writes FREE, a
+ * through: {@link PoolDoubleRelease.CheckThenClear}</b>: both read the holder before either clears it, a
  * check-then-act race whatever the access modes.
  *
  * <p><b>A release after a hand-off</b> (the owner acquires, then hands the object to another thread,
- * which releases it; the release must see IN_USE, or a correct program gets the double-release error):
+ * which releases it; the release must see the holder, or a correct program gets the double-release error):
  * {@link HandOff} (shipping accessors, the hand-off a release store and an acquire load), then
  * {@link HandOffOnce} (the hand-off WRITE_ONCE / READ_ONCE). <b>Weakest that passes in theory:
- * {@link HandOff}</b>: the owner's WRITE_ONCE of IN_USE comes before the release store of the reference;
+ * {@link HandOff}</b>: the owner's WRITE_ONCE of the holder comes before the release store of the reference;
  * the acquire load that reads it orders the cmpxchg after it (MP+pooncerelease+poacquireonce, Never). The
  * flag's own WRITE_ONCE is enough only because the hand-off orders it (as {@code Pooled} says: "no other
  * thread touches it until a hand-off"). <b>First that fails: {@link HandOffOnce}</b>: an opaque hand-off
- * orders nothing but the reference (MP+poonceonces, Sometimes); the cmpxchg may read the initial FREE.
+ * orders nothing but the reference (MP+poonceonces, Sometimes); the release may read the initial FREE.
  *
  * <p>Result columns: {@link PlainCas}: whether each release succeeded ({@code 1}) or was refused
  * ({@code 0}). {@link HandOff}, {@link HandOffOnce}: whether the remote thread got the object
@@ -56,8 +57,8 @@ public final class LadderRemoteRelease {
 
     /**
      * A deliberately weakened copy of {@link PoolDoubleRelease.Shipping}: the flag taken with a plain-mode
-     * compare-and-set ({@code weakCompareAndSetPlain}, retried while the flag still reads IN_USE, since a
-     * weak CAS may fail spuriously). Theory: still passes (see the class javadoc). x86/HotSpot: not seen,
+     * compare-and-set ({@code weakCompareAndSetPlain}, retried while the holder is not FREE, since a weak CAS
+     * may fail spuriously). Theory: still passes (see the class javadoc). x86/HotSpot: not seen,
      * as theory says (the CAS is a locked cmpxchg whatever its mode).
      */
     @JCStressTest
@@ -66,26 +67,27 @@ public final class LadderRemoteRelease {
             desc = "both released, or neither: theory forbids it (one variable's RMWs are atomic in any mode); a sighting is a JVM bug")
     @State
     public static class PlainCas {
-        private static final VarHandle STATE;
+        private static final VarHandle HOLDER;
 
         static {
             try {
-                STATE = MethodHandles.lookup().findVarHandle(PlainCas.class, "state", int.class);
+                HOLDER = MethodHandles.lookup().findVarHandle(PlainCas.class, "holder", int.class);
             } catch (ReflectiveOperationException e) {
                 throw new ExceptionInInitializerError(e);
             }
         }
 
-        @SuppressWarnings("unused") // STATE
-        private int state = Pooled.IN_USE;
+        @SuppressWarnings("unused") // HOLDER
+        private int holder = 1; // in use, held by owner slot 0
 
         private int release() {
-            while (!STATE.weakCompareAndSetPlain(this, Pooled.IN_USE, Pooled.FREE)) {
-                if ((int) STATE.getOpaque(this) != Pooled.IN_USE) {
-                    return 0; // refused: double release
+            int h;
+            while ((h = (int) HOLDER.getOpaque(this)) != Pooled.FREE) {
+                if (HOLDER.weakCompareAndSetPlain(this, h, Pooled.FREE)) {
+                    return 1;
                 }
             }
-            return 1;
+            return 0; // refused: double release
         }
 
         @Actor
@@ -111,33 +113,36 @@ public final class LadderRemoteRelease {
             }
         }
 
-        final Obj obj = new Obj(); // FREE, as the factory made it
+        final Obj obj = new Obj(); // free, as the factory made it
+        /** The acquiring owner's holder value: slot 0. */
+        static final int OWNER = 1;
         @SuppressWarnings("unused") // REF
         private Obj ref;
 
-        /** The remote release, as shipped: cmpxchg(&state, IN_USE, FREE). */
+        /** The remote release, as shipped: h = READ_ONCE(holder), refused if FREE, then cmpxchg(&holder, h, FREE). */
         static void release(Obj got, II_Result r) {
             r.r1 = 1;
-            r.r2 = got.cmpxchgRelease() ? 1 : 0;
+            int h = got.holderOnce();
+            r.r2 = h != Pooled.FREE && got.cmpxchgRelease(h) ? 1 : 0;
         }
     }
 
     /**
-     * Rung 1 of "a release after a hand-off", shipping accessors: the owner's acquire writes IN_USE with
-     * {@code setStateOnce} (WRITE_ONCE, as {@code DeferPool.Owner.acquire}), then hands the object over
+     * Rung 1 of "a release after a hand-off", shipping accessors: the owner's acquire writes the holder with
+     * {@code setHolderOnce} (WRITE_ONCE, as {@code DeferPool.Owner.acquire}), then hands the object over
      * with a release store; the remote thread reads it with an acquire load and releases it with
-     * {@code cmpxchgRelease}.
+     * {@code holderOnce} and {@code cmpxchgRelease}.
      */
     @JCStressTest
     @Outcome(id = "0, 0", expect = ACCEPTABLE, desc = "not handed over yet")
     @Outcome(id = "1, 1", expect = ACCEPTABLE, desc = "handed over and released")
-    @Outcome(id = "1, 0", expect = FORBIDDEN, desc = "a false double release: the remote cmpxchg read the flag before the owner's IN_USE")
+    @Outcome(id = "1, 0", expect = FORBIDDEN, desc = "a false double release: the remote release read the holder before the owner wrote it")
     @Outcome(expect = FORBIDDEN, desc = "any other result")
     @State
     public static class HandOff extends Slot {
         @Actor
         public void owner() {
-            obj.setStateOnce(Pooled.IN_USE); // the acquire: WRITE_ONCE
+            obj.setHolderOnce(OWNER); // the acquire: WRITE_ONCE
             REF.setRelease(this, obj); // the user's hand-off (a queue, a lock)
         }
 
@@ -152,7 +157,7 @@ public final class LadderRemoteRelease {
 
     /**
      * Rung 2, a deliberately weakened copy of {@link HandOff}: the hand-off WRITE_ONCE / READ_ONCE. The
-     * remote thread may see the reference before the owner's IN_USE, and its cmpxchg fails on the initial
+     * remote thread may see the reference before the owner's holder, and its release finds the initial
      * FREE. x86/HotSpot: not expected (TSO keeps the owner's two stores in order and the load of the flag
      * needs the reference); a compiler may reorder the two opaque stores in theory.
      */
@@ -160,13 +165,13 @@ public final class LadderRemoteRelease {
     @Outcome(id = "0, 0", expect = ACCEPTABLE, desc = "not handed over yet")
     @Outcome(id = "1, 1", expect = ACCEPTABLE, desc = "handed over and released")
     @Outcome(id = "1, 0", expect = ACCEPTABLE_INTERESTING,
-            desc = "a false double release: the opaque hand-off did not order IN_USE before it. Why a hand-off must be a release/acquire (or a lock)")
+            desc = "a false double release: the opaque hand-off did not order the holder before it. Why a hand-off must be a release/acquire (or a lock)")
     @Outcome(expect = ACCEPTABLE_INTERESTING, desc = "any other result (impossible)")
     @State
     public static class HandOffOnce extends Slot {
         @Actor
         public void owner() {
-            obj.setStateOnce(Pooled.IN_USE);
+            obj.setHolderOnce(OWNER);
             REF.setOpaque(this, obj);
         }
 

@@ -58,7 +58,7 @@ public final class PoolDoubleRelease {
         }
     }
 
-    /** A deliberately weakened copy: the in-use flag checked with READ_ONCE, then cleared with WRITE_ONCE. */
+    /** A deliberately weakened copy: the holder checked with READ_ONCE, then cleared with WRITE_ONCE. */
     @JCStressTest
     @Outcome(id = {"1, 0", "0, 1"}, expect = ACCEPTABLE, desc = "one release won")
     @Outcome(id = "1, 1", expect = ACCEPTABLE_INTERESTING,
@@ -69,7 +69,7 @@ public final class PoolDoubleRelease {
         private final Obj obj = new Obj();
 
         public CheckThenClear() {
-            obj.setStateOnce(Pooled.IN_USE);
+            obj.setHolderOnce(1); // held by owner slot 0
         }
 
         @Actor
@@ -83,10 +83,10 @@ public final class PoolDoubleRelease {
         }
 
         private int release() {
-            if (obj.stateOnce() != Pooled.IN_USE) {
+            if (obj.holderOnce() == Pooled.FREE) {
                 return 0;
             }
-            obj.setStateOnce(Pooled.FREE);
+            obj.setHolderOnce(Pooled.FREE);
             return 1;
         }
     }

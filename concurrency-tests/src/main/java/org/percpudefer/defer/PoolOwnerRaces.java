@@ -38,7 +38,7 @@ public final class PoolOwnerRaces {
         Base() {
             obj.pool = pool;
             obj.allocatedOn(0);
-            obj.setStateOnce(Pooled.IN_USE);
+            obj.setHolderOnce(Pooled.GUEST); // in use, held by no owner of this test: any release is a remote one
         }
 
         /** Registers the calling thread (slot 0 if it is first) and releases the object from there. */

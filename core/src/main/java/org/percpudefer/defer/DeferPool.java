@@ -44,7 +44,10 @@ import org.percpudefer.cpu.CallSingleData;
  *   <li>Errors: releasing an object twice ({@link IllegalStateException}, exact between two releasing
  *       threads, which race with cmpxchg; on the owner a plain check catches a repeated release),
  *       releasing an object of another pool ({@link IllegalArgumentException}), using a pool after
- *       {@link #close()} or an owner after its {@link Owner#close()} ({@link IllegalStateException}).</li>
+ *       {@link #close()} or an owner after its {@link Owner#close()} ({@link IllegalStateException}; the
+ *       use must happen-after the close, as the contract of {@link #close()} has it). All on by default:
+ *       an owner's own acquire and release check with three compares and no atomic operation, and cost
+ *       no more than Netty's unchecked recycler (bench/RESULTS.md, {@code PoolBenchmark.same}).</li>
  *   <li>An owner whose thread ends: call {@link Owner#close()} on it first; its cache and list go to
  *       the garbage collector, and releases to it afterwards too (they find it offline). Its slot is then
  *       free for another thread. A thread that ended without closing its owner keeps its slot until
@@ -109,7 +112,7 @@ public final class DeferPool<T extends Pooled> {
             slots[i] = new Slot(b.cacheSize);
         }
         this.lists = DeferLists.create(new OwnerHomes(), 1, b.variant, b.lock, this::reclaim);
-        lists.setDeferMax(b.deferMax);
+        lists.setDeferMax(b.deferMax < 0 ? b.cacheSize : b.deferMax);
     }
 
     /**
@@ -147,6 +150,7 @@ public final class DeferPool<T extends Pooled> {
                     s.kick = kick;
                     s.setOnlineRelease(true); // pairs with the READ_ONCE hint of releasing threads
                     Owner<T> o = new Owner<>(this, i);
+                    s.owner = o;
                     owners.set(o);
                     return o;
                 }
@@ -169,7 +173,7 @@ public final class DeferPool<T extends Pooled> {
         checkOpen();
         T obj = make();
         guestCreated.incrementAndGet();
-        obj.setStateOnce(Pooled.IN_USE);
+        obj.setHolderOnce(Pooled.GUEST);
         return obj;
     }
 
@@ -187,8 +191,8 @@ public final class DeferPool<T extends Pooled> {
             return;
         }
         checkOpen();
-        checkMine(obj);
-        if (!obj.cmpxchgRelease()) {
+        int holder = checkHeld(obj);
+        if (!obj.cmpxchgRelease(holder)) {
             throw doubleRelease(obj);
         }
         guestDropped.incrementAndGet();
@@ -202,6 +206,13 @@ public final class DeferPool<T extends Pooled> {
      */
     public synchronized Stats close() {
         CLOSED.setOpaque(this, true);
+        synchronized (slots) {
+            for (Slot s : slots) {
+                if (s.owner != null) {
+                    s.owner.setThread(null); // its next use finds the pool closed
+                }
+            }
+        }
         long created = guestCreated.get();
         long dropped = guestDropped.get();
         long cached = 0;
@@ -246,14 +257,23 @@ public final class DeferPool<T extends Pooled> {
     public static final class Owner<T extends Pooled> implements AutoCloseable {
         private final DeferPool<T> pool;
         private final int index;
+        /** What {@link Pooled}'s holder says while this owner's slot holds an object: index + 1. */
+        private final int tag;
         private final Slot slot;
-        /** The registering thread: a final field, so the owner check costs one compare. */
-        private final Thread thread = Thread.currentThread();
+        /**
+         * The registering thread while the owner and its pool are open, else null: one compare checks
+         * the caller, the owner and the pool. Plain: written by this thread at its close, or by the pool's
+         * close, which the contract orders before any later use (a use that happens-after the close sees
+         * null and throws; one racing it is the caller's bug, caught at best).
+         */
+        private Thread thread = Thread.currentThread();
+        /** This thread only: close() ran. */
         private boolean closed;
 
         Owner(DeferPool<T> pool, int index) {
             this.pool = pool;
             this.index = index;
+            this.tag = index + 1;
             this.slot = pool.slots[index];
         }
 
@@ -265,15 +285,21 @@ public final class DeferPool<T extends Pooled> {
             check();
             T obj = slot.pop(); // what is cached or comes home is ours already (allocCpu == index)
             if (obj == null) {
-                drain();
-                obj = slot.pop();
-                if (obj == null) {
-                    obj = pool.make();
-                    obj.allocatedOn(index);
-                    slot.created++;
-                }
+                obj = refill();
             }
-            obj.setStateOnce(Pooled.IN_USE); // our own object now: no other thread touches it until a hand-off
+            obj.holder = tag; // plain: no other thread reads it until the user's hand-off publishes it
+            return obj;
+        }
+
+        /** The cache is empty: take what came home, else make one. */
+        private T refill() {
+            drain();
+            T obj = slot.pop();
+            if (obj == null) {
+                obj = pool.make();
+                obj.allocatedOn(index);
+                slot.created++;
+            }
             return obj;
         }
 
@@ -285,18 +311,20 @@ public final class DeferPool<T extends Pooled> {
          */
         public void release(T obj) {
             check();
-            pool.checkMine(obj);
-            if (obj.allocCpu() == index) { // ours: the local path, no atomic operation
-                if (obj.stateOnce() != Pooled.IN_USE) {
-                    throw doubleRelease(obj);
-                }
-                obj.setStateOnce(Pooled.FREE);
+            if (Objects.requireNonNull(obj, "obj").holder == tag && obj.pool == pool) { // ours, in use: no atomic
+                obj.holder = Pooled.FREE; // plain: see Pooled.holder
                 if (!slot.push(obj)) {
                     slot.dropped++;
                 }
                 return;
             }
-            if (!obj.cmpxchgRelease()) { // another owner's: of two releasing threads, one wins
+            releaseElsewhere(obj);
+        }
+
+        /** Not acquired here: another owner's (it goes home), a guest, or an error. */
+        private void releaseElsewhere(T obj) {
+            int holder = pool.checkHeld(obj);
+            if (!obj.cmpxchgRelease(holder)) { // of two releasing threads, one wins
                 throw doubleRelease(obj);
             }
             obj.releasedBy = index; // for the reclaimer, if the object is freed right here
@@ -334,6 +362,7 @@ public final class DeferPool<T extends Pooled> {
             }
             check();
             closed = true;
+            setThread(null);
             pool.owners.remove();
             synchronized (pool.slots) {
                 pool.retire(index);
@@ -341,20 +370,22 @@ public final class DeferPool<T extends Pooled> {
         }
 
         private void check() {
-            if (closed || Thread.currentThread() != thread || pool.isClosed()) {
+            if (Thread.currentThread() != thread) {
                 misuse();
             }
+        }
+
+        void setThread(Thread t) {
+            thread = t;
         }
 
         private void misuse() {
             if (closed) {
                 throw new IllegalStateException("owner " + index + " is closed");
             }
-            if (Thread.currentThread() != thread) {
-                throw new IllegalStateException("owner " + index + " used on thread '" + Thread.currentThread().getName()
-                        + "': an owner belongs to the thread that registered it");
-            }
             pool.checkOpen();
+            throw new IllegalStateException("owner " + index + " used on thread '" + Thread.currentThread().getName()
+                    + "': an owner belongs to the thread that registered it");
         }
     }
 
@@ -367,7 +398,7 @@ public final class DeferPool<T extends Pooled> {
         private final Supplier<? extends T> factory;
         private int maxOwners = DEFAULT_MAX_OWNERS;
         private int cacheSize = DEFAULT_CACHE;
-        private int deferMax = DeferLists.DEFAULT_DEFER_MAX;
+        private int deferMax = -1; // unset: the cache size
         private WhenFull whenFull = WhenFull.DROP;
         private DeferVariant variant = DeferVariant.PER_CPU_LOCKED;
         private LockKind lock = LockKind.TTAS;
@@ -388,7 +419,13 @@ public final class DeferPool<T extends Pooled> {
             return this;
         }
 
-        /** @param n objects an owner's defer list holds, {@code 0..}; 0 sends nothing home @return this builder */
+        /**
+         * @param n objects an owner's defer list holds, {@code 0..}; 0 sends nothing home. Default: the cache
+         *          size. An object waiting on the list costs no more memory than a cached one, and a list
+         *          that holds every object in flight towards its owner never drops one (a drop costs an
+         *          allocation later); a smaller list kicks its owner sooner ({@code deferMax / 2}).
+         * @return this builder
+         */
         public Builder<T> deferMax(int n) {
             deferMax = range("deferMax", n, 0, Integer.MAX_VALUE);
             return this;
@@ -447,6 +484,8 @@ public final class DeferPool<T extends Pooled> {
         long p01, p02, p03, p04, p05, p06, p07;
         /** Guarded by the slots' monitor; read by the owner's own checks. */
         volatile Thread thread;
+        /** The registered owner, or null. Guarded by the slots' monitor. */
+        Owner<?> owner;
         Runnable kick;
         final Object[] cache;
         int size;
@@ -466,16 +505,27 @@ public final class DeferPool<T extends Pooled> {
             if (size == 0) {
                 return null;
             }
-            T obj = (T) cache[--size];
-            cache[size] = null;
-            return obj;
+            return (T) cache[--size]; // the slot keeps its reference: see push
         }
 
+        /*
+         * A slot above size keeps the object it last held: an owner that acquires and releases the same
+         * object finds it still there and stores nothing. A reference store into the cache (a long-lived
+         * array) costs G1's post-write barrier, a StoreLoad fence when the card is not young: half the
+         * speed of PoolBenchmark.same at 64 KB, where the pool's objects are old, until the cache stopped
+         * storing what it already holds. The cost: at most cacheSize objects per owner stay reachable
+         * after they left the pool, the bound of a full cache; retire() clears the slots.
+         */
         boolean push(Object obj) {
-            if (size == cache.length) {
+            int n = size;
+            Object[] c = cache;
+            if (n == c.length) {
                 return false;
             }
-            cache[size++] = obj;
+            if (c[n] != obj) {
+                c[n] = obj;
+            }
+            size = n + 1;
             return true;
         }
 
@@ -511,10 +561,15 @@ public final class DeferPool<T extends Pooled> {
         while (s.pop() != null) {
             s.dropped++;
         }
+        java.util.Arrays.fill(s.cache, null); // what the slots still reference goes to the garbage collector
         // A kick the retiring owner never handled dies with it: the slot's next owner must get its own
         // (smp_store_release, as ipiHandled; pairs with the next kick's cmpxchg). A release racing this
         // may still run the old kick: one spare callback, harmless, where a stale flag lost them all.
         lists.softnet[i].setIpiScheduledRelease(0);
+        if (s.owner != null) {
+            s.owner.setThread(null); // a dead thread's owner, if anyone still holds it
+        }
+        s.owner = null;
         s.thread = null;
         s.kick = null;
     }
@@ -524,7 +579,6 @@ public final class DeferPool<T extends Pooled> {
      * releasing owner because the list was full or the owner gone, or drained at close.
      */
     private void reclaim(T obj) {
-        obj.setStateOnce(Pooled.FREE);
         if (drainer == Thread.currentThread()) {
             if (isClosed()) {
                 drained++;
@@ -561,12 +615,22 @@ public final class DeferPool<T extends Pooled> {
         return (boolean) CLOSED.getOpaque(this);
     }
 
-    private void checkMine(Pooled obj) {
+    /**
+     * A release not by the holder: the object must be this pool's and in use.
+     *
+     * @return its holder, for the release's cmpxchg
+     */
+    private int checkHeld(Pooled obj) {
         Objects.requireNonNull(obj, "obj");
         if (obj.pool != this) {
             throw new IllegalArgumentException("object " + obj + " belongs to " + (obj.pool == null ? "no pool" : "another pool")
                     + " (allowed: objects acquired from this pool)");
         }
+        int holder = obj.holderOnce();
+        if (holder == Pooled.FREE) {
+            throw doubleRelease(obj);
+        }
+        return holder;
     }
 
     private static IllegalStateException doubleRelease(Pooled obj) {

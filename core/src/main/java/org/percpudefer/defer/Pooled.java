@@ -5,34 +5,52 @@ import java.lang.invoke.VarHandle;
 
 /**
  * An object a {@link DeferPool} recycles: extend it. It carries the defer lists' intrusive link and
- * owner number ({@link Deferrable}), the pool it belongs to, and whether it is in use, which is how a
- * second release of the same object is caught.
+ * owner number ({@link Deferrable}), the pool it belongs to, and who holds it, which is how a second
+ * release of the same object, or a release to the wrong pool, is caught.
  */
 public abstract class Pooled extends Deferrable {
 
+    /** {@link #holder} of a free object. */
     static final int FREE = 0;
-    static final int IN_USE = 1;
+    /** {@link #holder} of an object an unregistered thread acquired. */
+    static final int GUEST = -1;
 
-    private static final VarHandle STATE;
+    private static final VarHandle HOLDER;
 
     static {
         try {
-            STATE = MethodHandles.lookup().findVarHandle(Pooled.class, "state", int.class);
+            HOLDER = MethodHandles.lookup().findVarHandle(Pooled.class, "holder", int.class);
         } catch (ReflectiveOperationException e) {
             throw new ExceptionInInitializerError(e);
         }
     }
 
-    /** The pool that made it; written before the factory returns it, read by releasing threads after a hand-off. */
+    /**
+     * The pool that made it; written before the factory returns it. Read only to name an error, and by
+     * an unregistered thread's release.
+     */
     DeferPool<?> pool;
     /**
-     * IN_USE between acquire and release. The acquiring owner writes it (WRITE_ONCE, no atomic); a release
-     * by another thread moves it back with cmpxchg, so of two releasing threads exactly one wins; a
-     * release on the owner checks and writes it with READ_ONCE/WRITE_ONCE only (no atomic on the local
-     * path), which catches a repeated release on the owner but not one racing another thread's.
+     * Who holds it: {@link #FREE} while it is free (cached, on a defer list, in flight home); between
+     * acquire and release, the acquiring owner's slot number + 1, or {@link #GUEST} for an object an
+     * unregistered thread acquired. With {@link #pool} it does a release's checks: the releasing owner's
+     * own number is the local path; another number is a remote release; FREE is a double release.
+     *
+     * <p>An int, not a reference to the owner, on purpose: a reference store into a long-lived object
+     * costs G1's post-write barrier (a StoreLoad fence when the card is not young), twice per
+     * acquire/release; an int store costs nothing (measured: {@code PoolBenchmark.same} at 64 KB, where
+     * the pool's objects are old, ran at half speed with the reference).
+     *
+     * <p>The owner's accesses are plain: its acquire writes it, and the user's hand-off to another thread
+     * (a queue, a lock: release/acquire) publishes it with the object, so that thread's release reads it
+     * (the jcstress ladder {@code LadderRemoteRelease.HandOff}); its own release reads what it wrote. Plain,
+     * not WRITE_ONCE/READ_ONCE, so that C2 keeps the owner's fast path free to reorder (opaque accesses
+     * are compiler barriers; measured, {@code PoolBenchmark.same}). A release by the holder therefore
+     * catches a repeated release on the owner but not one racing another thread's; a release by any
+     * other thread reads it with READ_ONCE and clears it with cmpxchg, so of two such releases exactly
+     * one wins (jcstress {@code PoolDoubleRelease}).
      */
-    @SuppressWarnings("unused") // STATE
-    private int state = FREE;
+    int holder;
 
     /** For subclasses. */
     protected Pooled() {
@@ -40,21 +58,21 @@ public abstract class Pooled extends Deferrable {
 
     /** @return whether the object is between an acquire and its release (a snapshot) */
     public final boolean inUse() {
-        return stateOnce() == IN_USE;
+        return holderOnce() != FREE;
     }
 
-    /** READ_ONCE(state). */
-    final int stateOnce() {
-        return (int) STATE.getOpaque(this);
+    /** READ_ONCE(holder). */
+    final int holderOnce() {
+        return (int) HOLDER.getOpaque(this);
     }
 
-    /** WRITE_ONCE(state, v). */
-    final void setStateOnce(int v) {
-        STATE.setOpaque(this, v);
+    /** WRITE_ONCE(holder, h). */
+    final void setHolderOnce(int h) {
+        HOLDER.setOpaque(this, h);
     }
 
-    /** cmpxchg(&state, IN_USE, FREE) == IN_USE: the one release that wins. */
-    final boolean cmpxchgRelease() {
-        return STATE.compareAndSet(this, IN_USE, FREE);
+    /** cmpxchg(&holder, expected, FREE) == expected: the one release that wins. */
+    final boolean cmpxchgRelease(int expected) {
+        return HOLDER.compareAndSet(this, expected, FREE);
     }
 }
