@@ -35,7 +35,8 @@ import io.netty.util.Recycler;
  *       object to the consumer through a JCTools SPSC queue; the consumer reads it and releases it, a
  *       remote release (the seed's case). {@code handoffs} counts completed hand-offs.</li>
  * </ul>
- * Pools: {@code DEFER_POOL} (ours, {@code PER_CPU_LOCKED}), {@code NEW} (the garbage collector), Netty's
+ * Pools: {@code DEFER_POOL} (ours, {@code PER_CPU_LOCKED}), {@code DEFER_POOL_WRAPPED} (the same, the object
+ * wrapped instead of extending {@code Pooled}), {@code NEW} (the garbage collector), Netty's
  * {@code Recycler} pinned to the owner thread (guarded, and unguarded), a per-owner pool over a JCTools
  * {@code MpscArrayQueue} or an Agrona {@code ManyToOneConcurrentArrayQueue}, a shared
  * {@code ConcurrentLinkedQueue}; and {@code CEILING}, preallocated objects passed with no return
@@ -60,6 +61,8 @@ public class PoolBenchmark {
         final byte[] payload;
         Recycler.Handle<Msg> handle;
         Queue<Msg> home;
+        /** DEFER_POOL_WRAPPED: the pooled wrapper that carries this message. */
+        Box box;
         long seq;
 
         Msg(int bytes) {
@@ -67,10 +70,25 @@ public class PoolBenchmark {
         }
     }
 
-    /** Which pool. */
-    public enum Impl { DEFER_POOL, NEW, NETTY, NETTY_UNGUARDED, JCTOOLS_OWNER_POOL, AGRONA_OWNER_POOL, CLQ, CEILING }
+    /**
+     * DEFER_POOL_WRAPPED: the same pool, the user's object wrapped instead of extending {@link Pooled}
+     * (the wrapper is what the pool recycles; the message points back at it so a release can find it),
+     * to measure the wrapped design against the intrusive one.
+     */
+    public static final class Box extends Pooled {
+        final Msg msg;
 
-    @Param({"DEFER_POOL", "NEW", "NETTY", "NETTY_UNGUARDED", "JCTOOLS_OWNER_POOL", "AGRONA_OWNER_POOL", "CLQ", "CEILING"})
+        Box(Msg msg) {
+            this.msg = msg;
+            msg.box = this;
+        }
+    }
+
+    /** Which pool. */
+    public enum Impl { DEFER_POOL, DEFER_POOL_WRAPPED, NEW, NETTY, NETTY_UNGUARDED, JCTOOLS_OWNER_POOL, AGRONA_OWNER_POOL, CLQ, CEILING }
+
+    @Param({"DEFER_POOL", "DEFER_POOL_WRAPPED", "NEW", "NETTY", "NETTY_UNGUARDED", "JCTOOLS_OWNER_POOL", "AGRONA_OWNER_POOL", "CLQ",
+        "CEILING"})
     Impl impl;
 
     @Param({"0", "2048", "65536"})
@@ -80,7 +98,12 @@ public class PoolBenchmark {
     @Param({"PER_CPU_LOCKED"})
     org.percpudefer.defer.DeferVariant poolVariant;
 
+    /** The DeferPools' deferMax; -1 (the default) leaves the pool's own default, its cache size. */
+    @Param({"-1"})
+    int poolDeferMax;
+
     DeferPool<Msg> deferPool;
+    DeferPool<Box> wrappedPool;
     Queue<Msg> ownerPool;
     Recycler<Msg> netty;
     /** CEILING: preallocated objects the owner cycles through, never returned (more than the wire holds). */
@@ -92,7 +115,11 @@ public class PoolBenchmark {
 
     @Setup(Level.Trial)
     public void build() {
-        deferPool = DeferPool.builder(() -> new Msg(payload)).cacheSize(QUEUE).deferMax(64)
+        // cache and defer list as large as the peers' queues (deferMax defaults to the cache size)
+        int deferMax = poolDeferMax < 0 ? QUEUE : poolDeferMax;
+        deferPool = DeferPool.builder(() -> new Msg(payload)).cacheSize(QUEUE).deferMax(deferMax)
+                .variant(poolVariant, org.percpudefer.defer.LockKind.TTAS).build();
+        wrappedPool = DeferPool.builder(() -> new Box(new Msg(payload))).cacheSize(QUEUE).deferMax(deferMax)
                 .variant(poolVariant, org.percpudefer.defer.LockKind.TTAS).build();
         ownerPool = switch (impl) {
             case JCTOOLS_OWNER_POOL -> new MpscAtomicArrayQueue<>(QUEUE);
@@ -117,6 +144,7 @@ public class PoolBenchmark {
         private static final com.sun.management.ThreadMXBean THREADS =
                 (com.sun.management.ThreadMXBean) java.lang.management.ManagementFactory.getThreadMXBean();
         DeferPool.Owner<Msg> owner;
+        DeferPool.Owner<Box> wrappedOwner;
         long seq;
         long handoffs;
         private long before;
@@ -149,6 +177,8 @@ public class PoolBenchmark {
         public void join(PoolBenchmark b) {
             if (b.impl == Impl.DEFER_POOL) {
                 owner = b.deferPool.register(() -> b.kicked.lazySet(true)); // the event loop's wakeup
+            } else if (b.impl == Impl.DEFER_POOL_WRAPPED) {
+                wrappedOwner = b.wrappedPool.register(() -> b.kicked.lazySet(true));
             }
         }
     }
@@ -173,6 +203,8 @@ public class PoolBenchmark {
         switch (impl) {
             case DEFER_POOL:
                 return side.owner.acquire();
+            case DEFER_POOL_WRAPPED:
+                return side.wrappedOwner.acquire().msg;
             case NETTY:
             case NETTY_UNGUARDED:
                 if (netty == null) { // pinned to the first thread that acquires: the owner
@@ -212,6 +244,9 @@ public class PoolBenchmark {
         switch (impl) {
             case DEFER_POOL:
                 side.owner.release(m);
+                break;
+            case DEFER_POOL_WRAPPED:
+                side.wrappedOwner.release(m.box);
                 break;
             case NETTY:
                 m.handle.recycle(m);
@@ -262,9 +297,13 @@ public class PoolBenchmark {
     @Group("handoff")
     @GroupThreads(1)
     public void owner(Side side) {
-        if (impl == Impl.DEFER_POOL && kicked.getOpaque()) { // an event loop's iteration: drain after a kick
+        if (kicked.getOpaque()) { // an event loop's iteration: drain after a kick (DeferPool only)
             kicked.lazySet(false);
-            side.owner.drain();
+            if (side.owner != null) {
+                side.owner.drain();
+            } else {
+                side.wrappedOwner.drain();
+            }
         }
         Msg m = acquire(side);
         write(m, ++side.seq);

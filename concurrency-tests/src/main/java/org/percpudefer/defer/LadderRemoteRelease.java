@@ -15,7 +15,7 @@ import org.openjdk.jcstress.infra.results.II_Result;
 
 /**
  * Ladder, step 5 of the defer-list protocol: the recycler's remote release. {@link Pooled}'s holder
- * is written by the acquiring owner with WRITE_ONCE ({@code setHolderOnce}), the object is handed to
+ * is written by the acquiring owner with a plain write ({@code Pooled.holder}), the object is handed to
  * another thread, and that thread's release reads the holder (READ_ONCE) and takes it back with
  * cmpxchg(holder, h, FREE) ({@code cmpxchgRelease} in {@code DeferPool.Owner.release} and
  * {@code DeferPool.release}). Two hazards, two sub-ladders.
@@ -35,10 +35,10 @@ import org.openjdk.jcstress.infra.results.II_Result;
  * which releases it; the release must see the holder, or a correct program gets the double-release error):
  * {@link HandOff} (shipping accessors, the hand-off a release store and an acquire load), then
  * {@link HandOffOnce} (the hand-off WRITE_ONCE / READ_ONCE). <b>Weakest that passes in theory:
- * {@link HandOff}</b>: the owner's WRITE_ONCE of the holder comes before the release store of the reference;
+ * {@link HandOff}</b>: the owner's plain write of the holder comes before the release store of the reference;
  * the acquire load that reads it orders the cmpxchg after it (MP+pooncerelease+poacquireonce, Never). The
- * flag's own WRITE_ONCE is enough only because the hand-off orders it (as {@code Pooled} says: "no other
- * thread touches it until a hand-off"). <b>First that fails: {@link HandOffOnce}</b>: an opaque hand-off
+ * holder's own plain write is enough because the hand-off orders it (as {@code Pooled.holder} says: no
+ * other thread reads it until the user's hand-off publishes it). <b>First that fails: {@link HandOffOnce}</b>: an opaque hand-off
  * orders nothing but the reference (MP+poonceonces, Sometimes); the release may read the initial FREE.
  *
  * <p>Result columns: {@link PlainCas}: whether each release succeeded ({@code 1}) or was refused
@@ -129,7 +129,7 @@ public final class LadderRemoteRelease {
 
     /**
      * Rung 1 of "a release after a hand-off", shipping accessors: the owner's acquire writes the holder with
-     * {@code setHolderOnce} (WRITE_ONCE, as {@code DeferPool.Owner.acquire}), then hands the object over
+     * a plain write (as {@code DeferPool.Owner.acquire}), then hands the object over
      * with a release store; the remote thread reads it with an acquire load and releases it with
      * {@code holderOnce} and {@code cmpxchgRelease}.
      */
@@ -142,7 +142,7 @@ public final class LadderRemoteRelease {
     public static class HandOff extends Slot {
         @Actor
         public void owner() {
-            obj.setHolderOnce(OWNER); // the acquire: WRITE_ONCE
+            obj.holder = OWNER; // the acquire: a plain write, as DeferPool.Owner.acquire
             REF.setRelease(this, obj); // the user's hand-off (a queue, a lock)
         }
 
@@ -171,7 +171,7 @@ public final class LadderRemoteRelease {
     public static class HandOffOnce extends Slot {
         @Actor
         public void owner() {
-            obj.setHolderOnce(OWNER);
+            obj.holder = OWNER;
             REF.setOpaque(this, obj);
         }
 

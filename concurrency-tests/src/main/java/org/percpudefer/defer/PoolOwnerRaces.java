@@ -104,4 +104,68 @@ public final class PoolOwnerRaces {
             r.r2 = fate();
         }
     }
+
+    /**
+     * An owner used after its pool closed, the close ordered before the use by the user's own hand-off (a
+     * volatile flag here): the owner's thread check is a plain read of a field the pool's close nulls under
+     * the slots' monitor, so the use must see null and throw. (A use racing the close is the caller's bug
+     * and need not be caught.) Result columns: whether the owner registered before the close ({@code 1}),
+     * and, when it saw the close's flag, whether its acquire threw ({@code 1}), didn't ({@code 0}), or it
+     * did not see the flag ({@code -1}).
+     */
+    @JCStressTest
+    @Outcome(id = {"1, 1", "1, -1"}, expect = ACCEPTABLE, desc = "registered before the close; an acquire after it threw, or it did not look")
+    @Outcome(id = {"0, 1", "0, -1"}, expect = ACCEPTABLE, desc = "the close came first: registering threw")
+    @Outcome(id = "1, 0", expect = FORBIDDEN, desc = "an acquire that happens-after the close succeeded: use after close went unnoticed")
+    @Outcome(expect = FORBIDDEN, desc = "any other result")
+    @State
+    public static class UseAfterClose {
+        private static final java.lang.invoke.VarHandle CLOSED;
+
+        static {
+            try {
+                CLOSED = java.lang.invoke.MethodHandles.lookup().findVarHandle(UseAfterClose.class, "closed", boolean.class);
+            } catch (ReflectiveOperationException e) {
+                throw new ExceptionInInitializerError(e);
+            }
+        }
+
+        private final DeferPool<Obj> pool = DeferPool.builder(Obj::new).maxOwners(1).build();
+        @SuppressWarnings("unused") // CLOSED
+        private boolean closed;
+
+        @Actor
+        public void closer() {
+            pool.close();
+            CLOSED.setVolatile(this, true); // the user's hand-off: the close happens-before what reads it
+        }
+
+        @Actor
+        public void user(II_Result r) {
+            DeferPool.Owner<Obj> me;
+            try {
+                me = pool.register(() -> { });
+            } catch (IllegalStateException e) {
+                r.r1 = 0;
+                r.r2 = (boolean) CLOSED.getVolatile(this) ? 1 : -1;
+                return;
+            }
+            r.r1 = 1;
+            try {
+                me.acquire(); // before or racing the close: may pass or throw
+            } catch (IllegalStateException racedTheClose) {
+                // allowed: the close may already be visible
+            }
+            if (!(boolean) CLOSED.getVolatile(this)) {
+                r.r2 = -1;
+                return;
+            }
+            try {
+                me.acquire();
+                r.r2 = 0;
+            } catch (IllegalStateException e) {
+                r.r2 = 1;
+            }
+        }
+    }
 }

@@ -140,6 +140,7 @@ public final class DeferPool<T extends Pooled> {
             throw new IllegalStateException("thread '" + Thread.currentThread().getName() + "' is already an owner of this pool");
         }
         synchronized (slots) {
+            checkOpen(); // again under the monitor: a close that began meanwhile has nulled every owner but ours
             for (int i = 0; i < slots.length; i++) {
                 Slot s = slots[i];
                 if (s.thread != null && !s.thread.isAlive()) {

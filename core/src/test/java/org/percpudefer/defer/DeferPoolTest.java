@@ -146,6 +146,52 @@ class DeferPoolTest {
     }
 
     @Test
+    void theDefaultDeferMax_isTheCacheSize_soEveryObjectThatFitsTheCacheGoesHome() throws Exception {
+        DeferPool<Buf> pool = DeferPool.builder(Buf::new).cacheSize(8).build();
+        AtomicInteger kicks = new AtomicInteger();
+        DeferPool.Owner<Buf> me = pool.register(kicks::incrementAndGet);
+        List<Buf> mine = new ArrayList<>();
+        for (int i = 0; i < 9; i++) {
+            mine.add(me.acquire());
+        }
+
+        there(() -> {
+            DeferPool.Owner<Buf> worker = pool.register(() -> { });
+            mine.forEach(worker::release); // 8 fit on my list (deferMax 8), the 9th is dropped
+            worker.close();
+            return null;
+        });
+
+        assertThat(kicks).hasValue(1); // at deferMax / 2
+        assertThat(me.drain()).isEqualTo(8);
+        assertThat(me.cached()).isEqualTo(8);
+        List<Buf> again = new ArrayList<>();
+        for (int i = 0; i < 8; i++) {
+            again.add(me.acquire());
+        }
+        assertThat(mine).containsAll(again); // reused, not new
+        again.forEach(me::release);
+        me.close();
+        DeferPool.Stats s = pool.close();
+        assertThat(s.created()).isEqualTo(9);
+        assertThat(s.dropped()).isEqualTo(9); // 1 when my list was full, 8 from my cache when I closed
+        assertThat(s.outstanding()).isZero();
+    }
+
+    @Test
+    void anOwnerUsedAfterThePoolClosed_throwsEvenFromItsCache() {
+        DeferPool<Buf> pool = DeferPool.builder(Buf::new).build();
+        DeferPool.Owner<Buf> me = pool.register(() -> { });
+        Buf a = me.acquire();
+        me.release(a); // cached: the next acquire would not leave the fast path
+
+        pool.close();
+
+        assertThatThrownBy(me::acquire).isInstanceOf(IllegalStateException.class).hasMessage("the pool is closed");
+        assertThatThrownBy(() -> me.release(a)).isInstanceOf(IllegalStateException.class).hasMessage("the pool is closed");
+    }
+
+    @Test
     void misuse_isReportedNamingTheProblem() throws Exception {
         DeferPool<Buf> pool = DeferPool.builder(Buf::new).build();
         DeferPool<Buf> otherPool = DeferPool.builder(Buf::new).build();
