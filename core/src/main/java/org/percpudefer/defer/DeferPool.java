@@ -149,7 +149,7 @@ public final class DeferPool<T extends Pooled> {
                 if (s.thread == null) {
                     s.thread = Thread.currentThread();
                     s.kick = kick;
-                    s.setOnlineRelease(true); // pairs with the READ_ONCE hint of releasing threads
+                    s.setOnlineRelease(true); // pairs with onlineAcquire: kick and thread above are visible with it
                     Owner<T> o = new Owner<>(this, i);
                     s.owner = o;
                     owners.set(o);
@@ -492,7 +492,7 @@ public final class DeferPool<T extends Pooled> {
         int size;
         long created;
         long dropped;
-        /** smp_store_release by register/retire; READ_ONCE by releasing threads, as a hint. */
+        /** smp_store_release by register/retire; smp_load_acquire by releasing threads ({@link #onlineAcquire}). */
         @SuppressWarnings("unused") // ONLINE
         private boolean online;
         long p11, p12, p13, p14, p15, p16, p17;
@@ -530,8 +530,14 @@ public final class DeferPool<T extends Pooled> {
             return true;
         }
 
-        boolean onlineOnce() {
-            return (boolean) ONLINE.getOpaque(this);
+        /**
+         * smp_load_acquire: pairs with register's release store, so a releasing thread that sees the slot
+         * online also sees its kick callback (a plain field written before it). An opaque read here (until
+         * 2026-11-26) paired with nothing: a releaser could see the slot online and its kick still null,
+         * and skip the kick (the objects then waited for the owner's cache to run dry).
+         */
+        boolean onlineAcquire() {
+            return (boolean) ONLINE.getAcquire(this);
         }
 
         void setOnlineRelease(boolean v) {
@@ -652,7 +658,7 @@ public final class DeferPool<T extends Pooled> {
 
         @Override
         boolean online(int home) {
-            return slots[home].onlineOnce();
+            return slots[home].onlineAcquire();
         }
 
         @Override
