@@ -82,8 +82,8 @@
  * a comment naming its partner. The goal is that each pairing is covered by a jcstress test of the
  * shipping class in {@code concurrency-tests}, with a deliberately weakened copy that shows what the
  * weaker mode lets through. An audit of 2026-11-26 found these not yet covered that way (the list, with
- * a proposed test for each, is in concurrency-tests/README.md, "Not yet covered"): the ticket and MCS
- * locks' hand-over fields; the pool's kick protocol ({@code Owner.drain}); the llist count's
+ * a proposed test for each, is in concurrency-tests/README.md, "Not yet covered"): weakened copies of the
+ * ticket and MCS locks' hand-over (the shipping locks are covered by {@code LockHandOver}); the pool's kick protocol ({@code Owner.drain}); the llist count's
  * take-then-subtract; the publication of softirq handlers, idle/offline hooks and hosted tasks
  * ({@code Machine}, {@code Cpu.task}); {@code Cpu.state} (tested end to end only); a weakened copy for
  * {@code deferMax}; the {@code SYNCHRONIZED} lock kind; the slab depot and page allocator locks.
