@@ -83,9 +83,9 @@
  * shipping class in {@code concurrency-tests}, with a deliberately weakened copy that shows what the
  * weaker mode lets through. An audit of 2026-11-26 found these not yet covered that way (the list, with
  * a proposed test for each, is in concurrency-tests/README.md, "Not yet covered"): weakened copies of the
- * ticket and MCS locks' hand-over (the shipping locks are covered by {@code LockHandOver}); the pool's kick protocol ({@code Owner.drain}); the llist count's
- * take-then-subtract; the publication of softirq handlers, idle/offline hooks and hosted tasks
- * ({@code Machine}, {@code Cpu.task}); {@code Cpu.state} (tested end to end only); a weakened copy for
+ * ticket and MCS locks' hand-over (the shipping locks are covered by {@code LockHandOver}); the pool's
+ * kick protocol ({@code Owner.drain}); the publication of softirq handlers, idle/offline hooks and hosted
+ * tasks ({@code Machine}, {@code Cpu.task}); {@code Cpu.state} (tested end to end only); a weakened copy for
  * {@code deferMax}; the {@code SYNCHRONIZED} lock kind; the slab depot and page allocator locks.
  * Statistics counters and hints read with READ_ONCE decide nothing and are exempt.
  */
