@@ -27,7 +27,14 @@ final class RoundTrips implements CpuTask {
     private final CallSingleData ping;
     private final CallSingleData pong;
     private final CountDownLatch finished = new CountDownLatch(1);
-    /** Set by whichever side found a send refused; read after {@link #finished}. */
+    /**
+     * Set by whichever side found a send refused (cpu {@code from}'s task or cpu {@code to}'s ping
+     * handler); read by {@code from}'s step and after {@link #finished}. A volatile store and load
+     * (smp_store_release / smp_load_acquire): publication of the message string, which is immutable
+     * anyway; {@link #await()} also reads it after the latch's countDown/await, a happens-before edge of its
+     * own. No jcstress test: nothing rests on it but a message, and the latch carries the edge that
+     * matters.
+     */
     private volatile String failure;
 
     // Owned by cpu `from`: the task's steps and the pong handler both run there.

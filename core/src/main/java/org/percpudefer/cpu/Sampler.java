@@ -29,6 +29,13 @@ public final class Sampler implements AutoCloseable {
     private final Thread thread;
     /** Sampler thread only, until it has been joined. */
     private final long[][] counts;
+    /**
+     * The stop flag: a volatile store by {@link #stop()} (smp_store_mb), a volatile load by the sampler
+     * thread each period. Only its eventual visibility matters (READ_ONCE would do; volatile costs nothing
+     * measurable at a sample per period); the counts are published to {@code stop()} by the thread's join,
+     * not by this flag. No jcstress test of its own: the same stop-flag decision is tested on
+     * {@code Flow}'s opaque flag (jcstress {@code net.FlowStopSeen}), and volatile is stronger.
+     */
     private volatile boolean stopping;
     private Profile profile;
 

@@ -8,6 +8,13 @@ import java.lang.invoke.VarHandle;
  * the CPU that did the counted thing, on its own thread, so an increment is a READ_ONCE and a WRITE_ONCE
  * of a slot nobody else writes: no atomic instruction, cheap enough to leave on. Readers on other
  * threads get each value untorn and recent, not a consistent cut across values.
+ *
+ * <p>Ordering: {@link #add} is WRITE_ONCE(c, READ_ONCE(c) + d) and {@link #max} READ_ONCE then a
+ * conditional WRITE_ONCE, both by the counter's one writer; {@link #get} is READ_ONCE. Opaque accesses are
+ * untorn for {@code long} and coherent per slot, so a reader never sees a counter go back (LKMM
+ * {@code CoRR+poonceonce+Once}: Never) nor half of one. The one-writer rule is what makes a read-then-write
+ * increment safe without an atomic: jcstress {@code defer.DeferCountersCoherence} tests this class, and its
+ * {@code TwoWriters} case shows a second writer losing counts.
  */
 final class DeferCounters {
 
@@ -36,13 +43,13 @@ final class DeferCounters {
 
     private final long[] slots = new long[SLOTS + BASE];
 
-    /** Owner only: adds to one counter. */
+    /** Owner only: adds to one counter (jcstress defer.DeferCountersCoherence). */
     void add(int counter, long delta) {
         int i = BASE + counter;
         SLOT.setOpaque(slots, i, (long) SLOT.getOpaque(slots, i) + delta); // WRITE_ONCE(c, READ_ONCE(c) + d)
     }
 
-    /** Owner only: raises a high-water mark. */
+    /** Owner only: raises a high-water mark (jcstress defer.DeferCountersCoherence.Max). */
     void max(int counter, long value) {
         int i = BASE + counter;
         if (value > (long) SLOT.getOpaque(slots, i)) {

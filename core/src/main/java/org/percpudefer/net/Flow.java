@@ -53,19 +53,6 @@ public final class Flow {
     /** Objects a slab magazine holds. */
     static final int SLAB_MAGAZINE = 64;
 
-    private static final VarHandle COPIED;
-    private static final VarHandle STOPPING;
-
-    static {
-        try {
-            MethodHandles.Lookup lookup = MethodHandles.lookup();
-            COPIED = lookup.findVarHandle(Flow.class, "bytesCopied", long.class);
-            STOPPING = lookup.findVarHandle(Flow.class, "stopping", boolean.class);
-        } catch (ReflectiveOperationException e) {
-            throw new ExceptionInInitializerError(e);
-        }
-    }
-
     private final FlowConfig config;
     private final Machine machine;
     private final PageAllocator pages;
@@ -98,12 +85,8 @@ public final class Flow {
     private long skbsRead;
     private long corrupt;
 
-    /** Written by the reader alone (WRITE_ONCE of its own count), read by anyone with READ_ONCE. */
-    @SuppressWarnings("unused") // COPIED
-    private long bytesCopied;
-    /** WRITE_ONCE by stop(); READ_ONCE by both CPUs, which only stop earlier or later because of it. */
-    @SuppressWarnings("unused") // STOPPING
-    private boolean stopping;
+    /** The two fields other threads read: the stop flag and the copied-bytes count. */
+    private final Shared shared = new Shared();
 
     private Flow(FlowConfig config, Ledger ledger) {
         this.config = config;
@@ -176,7 +159,7 @@ public final class Flow {
 
     /** @return payload bytes copied to user space so far (any thread) */
     public long bytesCopied() {
-        return (long) COPIED.getOpaque(this);
+        return shared.bytesCopiedOnce();
     }
 
     /** @return the defer lists (their counters can be read while the flow runs) */
@@ -197,7 +180,7 @@ public final class Flow {
      */
     public Report stop(long timeout, TimeUnit unit) throws InterruptedException {
         Objects.requireNonNull(unit, "unit"); // before anything changes: a bad call leaves the flow as it was
-        STOPPING.setOpaque(this, true);
+        shared.stop();
         machine.cpu(nic).wake();
         machine.cpu(reader).wake();
         long deadline = System.nanoTime() + unit.toNanos(timeout);
@@ -411,7 +394,7 @@ public final class Flow {
             }
             pos += PageAllocator.PAGE_SIZE;
         }
-        COPIED.setOpaque(this, bytesCopied + skb.len); // single writer: its own plain read is current
+        shared.addCopied(skb.len);
     }
 
     // ---------------------------------------------------------------- freeing, on whichever CPU frees
@@ -441,6 +424,61 @@ public final class Flow {
 
     /** READ_ONCE(stopping). */
     private boolean stoppingOnce() {
-        return (boolean) STOPPING.getOpaque(this);
+        return shared.stoppingOnce();
+    }
+
+    /**
+     * The flow's fields that cross threads outside the CPUs' own protocols, in a holder of their own so
+     * that jcstress reaches them without booting a machine.
+     *
+     * <p>{@code stopping} is a stop flag: WRITE_ONCE by {@link Flow#stop}, READ_ONCE by both CPUs at each
+     * step and each poll iteration. Nothing is published through it (the CPUs' counts reach
+     * {@code stop()} through {@link Machine#close()}'s join), so all it needs is to be seen eventually:
+     * READ_ONCE is never hoisted out of the polling loop (jcstress {@code net.FlowStopSeen}, where a
+     * plain flag may spin for ever).
+     *
+     * <p>{@code bytesCopied} is written by the reader's CPU alone, WRITE_ONCE of its own plain read plus the
+     * copy, and read by anyone with READ_ONCE: a reader sees it untorn and never going back (jcstress
+     * {@code net.BytesCopiedCoherence}, where a second writer loses bytes).
+     */
+    static final class Shared {
+        private static final VarHandle COPIED;
+        private static final VarHandle STOPPING;
+
+        static {
+            try {
+                MethodHandles.Lookup lookup = MethodHandles.lookup();
+                COPIED = lookup.findVarHandle(Shared.class, "bytesCopied", long.class);
+                STOPPING = lookup.findVarHandle(Shared.class, "stopping", boolean.class);
+            } catch (ReflectiveOperationException e) {
+                throw new ExceptionInInitializerError(e);
+            }
+        }
+
+        /** Written by the reader alone (WRITE_ONCE of its own count), read by anyone with READ_ONCE. */
+        private long bytesCopied;
+        /** WRITE_ONCE by stop(); READ_ONCE by both CPUs, which only stop earlier or later because of it. */
+        @SuppressWarnings("unused") // STOPPING
+        private boolean stopping;
+
+        /** The reader's CPU, its one writer: WRITE_ONCE(bytesCopied, bytesCopied + n). */
+        void addCopied(long n) {
+            COPIED.setOpaque(this, bytesCopied + n); // single writer: its own plain read is current
+        }
+
+        /** Any thread: READ_ONCE(bytesCopied). */
+        long bytesCopiedOnce() {
+            return (long) COPIED.getOpaque(this);
+        }
+
+        /** WRITE_ONCE(stopping, true). */
+        void stop() {
+            STOPPING.setOpaque(this, true);
+        }
+
+        /** READ_ONCE(stopping). */
+        boolean stoppingOnce() {
+            return (boolean) STOPPING.getOpaque(this);
+        }
     }
 }

@@ -12,6 +12,7 @@ import java.util.SplittableRandom;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.locks.LockSupport;
+import java.util.function.IntConsumer;
 
 import org.HdrHistogram.Histogram;
 import org.jctools.queues.MpscArrayQueue;
@@ -70,11 +71,12 @@ public final class Stress {
     private final DeferLists<Item> lists;
     private final Ledger ledger;
     private final Lane[] lanes;
+    /** Objects left to allocate: claimed by the producers with {@link #claim}. */
     private final AtomicLong budget;
     /** Closed once the run settles: no produce step allocates after it. */
     private final StopGate gate;
-    /** The consumers of the current phase: replaced whole by the controller, read by producers. */
-    private volatile int[] consumers;
+    /** The current phase's consumers and each lane's role: published by the controller, read by the CPUs. */
+    private final Roles roles;
     /** Objects the drain after close freed on the controlling thread. */
     private final List<Item> drained = new ArrayList<>();
     private final Histogram drainedWaits = new Histogram(3);
@@ -93,7 +95,7 @@ public final class Stress {
         }
         this.budget = new AtomicLong(config.objects());
         this.gate = new StopGate(config.cpus());
-        this.consumers = allCpus();
+        this.roles = new Roles(allCpus());
     }
 
     /**
@@ -242,19 +244,8 @@ public final class Stress {
             rehostFaulted();
         }
 
-        private void publishRoles(int[] roles) {
-            int n = 0;
-            int[] cons = new int[roles.length];
-            for (int i = 0; i < roles.length; i++) {
-                if ((roles[i] & CONSUME) != 0) {
-                    cons[n++] = i;
-                }
-            }
-            consumers = Arrays.copyOf(cons, n); // volatile: producers read the new set
-            for (int i = 0; i < roles.length; i++) {
-                lanes[i].role = roles[i];
-                machine.cpu(i).wake();
-            }
+        private void publishRoles(int[] next) {
+            roles.publish(next, lanes, cpu -> machine.cpu(cpu).wake());
         }
 
         /** A task that threw is re-hosted on a later phase: its CPU runs without one meanwhile. */
@@ -284,6 +275,51 @@ public final class Stress {
         }
     }
 
+    /**
+     * A phase's roles, as the controller publishes them. The consumer set is a new array each phase,
+     * filled with plain stores, then published whole by a volatile store (smp_store_release) that the
+     * producers pair with a volatile load (smp_load_acquire) before they read its elements: a producer
+     * never sees the new array with its elements unwritten. Each lane's {@link Lane#role} is stored after
+     * the set, volatile too (smp_store_release), and read by its CPU at each step (smp_load_acquire), so a
+     * CPU that sees its new role also sees the new consumer set. jcstress {@code stress.PhasePublication}
+     * tests this class and shows what an opaque publication (WRITE_ONCE / READ_ONCE) allows.
+     */
+    static final class Roles {
+        /** The consumers of the current phase: replaced whole by the controller, read by producers. */
+        private volatile int[] consumers;
+
+        Roles(int[] consumers) {
+            this.consumers = consumers;
+        }
+
+        /**
+         * Controller only: publishes the next phase's roles, then wakes each CPU.
+         *
+         * @param roles a role per lane ({@link Stress#PRODUCE}, {@link Stress#CONSUME}, both or neither)
+         * @param lanes the lanes, one per CPU
+         * @param wake  wakes one CPU, after its role is stored
+         */
+        void publish(int[] roles, Lane[] lanes, IntConsumer wake) {
+            int n = 0;
+            int[] cons = new int[roles.length];
+            for (int i = 0; i < roles.length; i++) {
+                if ((roles[i] & CONSUME) != 0) {
+                    cons[n++] = i;
+                }
+            }
+            consumers = Arrays.copyOf(cons, n); // smp_store_release (volatile): producers read the new set whole
+            for (int i = 0; i < roles.length; i++) {
+                lanes[i].role = roles[i]; // smp_store_release (volatile), after the set
+                wake.accept(i);
+            }
+        }
+
+        /** Producers: smp_load_acquire (volatile) of the consumer set; its elements are then current. */
+        int[] consumers() {
+            return consumers;
+        }
+    }
+
     // ---------------------------------------------------------------- the CPUs' side
 
     /** An object of the stress run: a payload stamped at allocation and checked at each use. */
@@ -307,11 +343,14 @@ public final class Stress {
      * One CPU's state, outside its task so that a task that throws loses nothing. Plain fields are the
      * CPU's own (the drain after close reads them once the CPU threads are joined). Shared ones:
      * {@code allocations} and {@code frees} are WRITE_ONCE by the CPU (its single writer) and READ_ONCE by
-     * the controller, whose progress may lag (see {@link StopGate} for why its final count does not);
-     * {@code role} is a volatile field, smp_store_release by the controller and smp_load_acquire by the CPU
-     * at each step (a step that still sees the old role does one more step of it); {@code fault} is a hint,
-     * armed and disarmed by the controller, READ_ONCE and cleared with WRITE_ONCE by the CPU: a lost or late
-     * arm only changes how many faults a run injects.
+     * the controller, whose progress may lag (see {@link StopGate} for why its final count does not): it
+     * never sees a count go back or torn (jcstress {@code stress.LaneCountersCoherence}, where a second
+     * writer loses counts); {@code role} is a volatile field, smp_store_release by the controller and
+     * smp_load_acquire by the CPU at each step (a step that still sees the old role does one more step of
+     * it; see {@link Roles}); {@code fault} is a hint, armed and disarmed by the controller with WRITE_ONCE,
+     * READ_ONCE and cleared with WRITE_ONCE by the CPU: a lost or late arm only changes how many faults a
+     * run injects, and READ_ONCE is what keeps a polling CPU seeing an arm at all (jcstress
+     * {@code stress.FaultHintSeen}).
      */
     static final class Lane {
         final int cpu;
@@ -340,16 +379,41 @@ public final class Stress {
             this.random = random;
         }
 
+        /** Controller: WRITE_ONCE(fault, 1), a hint (jcstress stress.FaultHintSeen). */
         void armFault() {
-            fault.set(1);
+            fault.setOpaque(1);
         }
 
+        /** Controller: WRITE_ONCE(fault, 0). */
         void disarmFault() {
-            fault.set(0);
+            fault.setOpaque(0);
         }
 
+        /**
+         * The CPU, between two objects: READ_ONCE(fault); if armed, WRITE_ONCE(fault, 0) and report it taken.
+         * (The CPU's clear may overwrite a disarm or a re-arm in between: a hint, either is fine.)
+         */
+        boolean takeFault() {
+            if (fault.getOpaque() == 1) {
+                fault.setOpaque(0);
+                return true;
+            }
+            return false;
+        }
+
+        /** The CPU, its one writer: WRITE_ONCE(c, c + 1); its own plain read is current (jcstress stress.LaneCountersCoherence). */
         static void inc(AtomicLong counter) {
             counter.setOpaque(counter.getPlain() + 1); // WRITE_ONCE by the one writer
+        }
+
+        /** Any thread: READ_ONCE(allocations). */
+        long allocatedOnce() {
+            return allocations.getOpaque();
+        }
+
+        /** Any thread: READ_ONCE(frees). */
+        long freedOnce() {
+            return frees.getOpaque();
         }
     }
 
@@ -363,7 +427,7 @@ public final class Stress {
 
         @Override
         public int step(Cpu cpu) {
-            int role = lane.role;
+            int role = lane.role; // smp_load_acquire (volatile): pairs with Roles.publish
             int work = 0;
             if ((role & PRODUCE) != 0) {
                 work += produce(cpu);
@@ -399,12 +463,11 @@ public final class Stress {
                 return 0; // everything this CPU made is out: wait for frees
             }
             int work = lists.flush(); // NAPI flushes its defer list before each poll (909876500251)
-            long before = budget.getAndAdd(-want);
-            int claimed = (int) Math.max(0, Math.min(want, before));
+            int claimed = claim(budget, want);
             if (claimed == 0) {
                 return work;
             }
-            int[] targets = consumers;
+            int[] targets = roles.consumers();
             int made = 0;
             for (; made < claimed; made++) {
                 Item item = lane.slab.poll();
@@ -440,8 +503,7 @@ public final class Stress {
             }
             int done = 0;
             while (l.handPos < l.handCount) {
-                if (l.fault.getOpaque() == 1 && l.handPos > 0) { // between two objects: the rest stay in hand
-                    l.fault.setOpaque(0);
+                if (l.handPos > 0 && l.takeFault()) { // between two objects: the rest stay in hand
                     throw new InjectedFault(l.cpu);
                 }
                 Item item = l.hand[l.handPos];
@@ -474,6 +536,22 @@ public final class Stress {
         }
     }
 
+    /**
+     * A producer claims up to {@code want} objects of the run's budget: one fully ordered value-returning
+     * atomic ({@code atomic_sub_return}'s shape: {@code getAndAdd}), so concurrent producers never claim
+     * more than the budget in total, however they interleave; the budget may go below zero, and a claim
+     * that finds it spent gets 0. Nothing is given back. jcstress {@code stress.BudgetOverClaim} tests it
+     * and shows a read-then-write copy over-claiming.
+     *
+     * @param budget objects left to allocate, shared by every producer
+     * @param want   how many this producer would make, {@code > 0}
+     * @return how many it may make, {@code 0..want}
+     */
+    static int claim(AtomicLong budget, int want) {
+        long before = budget.getAndAdd(-want);
+        return (int) Math.max(0, Math.min(want, before));
+    }
+
     /** The reclaimer: back to the slab of the CPU that frees it, recording how long it waited on a list. */
     private void reclaim(Item item) {
         int cpu = Cpu.currentId();
@@ -504,7 +582,7 @@ public final class Stress {
     private long allocated() {
         long n = 0;
         for (Lane lane : lanes) {
-            n += lane.allocations.getOpaque();
+            n += lane.allocatedOnce();
         }
         return n;
     }
@@ -512,7 +590,7 @@ public final class Stress {
     private long freed() {
         long n = 0;
         for (Lane lane : lanes) {
-            n += lane.frees.getOpaque();
+            n += lane.freedOnce();
         }
         return n;
     }
