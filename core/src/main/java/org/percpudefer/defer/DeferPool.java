@@ -250,6 +250,11 @@ public final class DeferPool<T extends Pooled> {
         return lists.stats();
     }
 
+    /** The defer lists under the pool: for the jcstress tests in this package (their kick flags and counts). */
+    DeferLists<T> lists() {
+        return lists;
+    }
+
     /**
      * An owner: a registered thread's handle, for that thread only. No {@code ThreadLocal} on its paths.
      *
@@ -341,6 +346,9 @@ public final class DeferPool<T extends Pooled> {
         public int drain() {
             check();
             SoftnetData sd = pool.lists.softnet[index];
+            // READ_ONCE: a kick in flight; ipiHandled clears it (smp_store_release) then smp_mb, before
+            // the flush's lockless look at the list, against a releaser's push-then-kick (store buffering:
+            // jcstress PoolLostKick, weakened PoolLostKick.WithoutBarrier)
             if (sd.ipiScheduledOnce() != 0) {
                 pool.lists.ipiHandled(index); // the next kick may run: before we look at the list
             }
@@ -378,6 +386,11 @@ public final class DeferPool<T extends Pooled> {
 
         void setThread(Thread t) {
             thread = t;
+        }
+
+        /** @return this owner's slot number, its objects' {@code allocCpu}: for the jcstress tests in this package */
+        int index() {
+            return index;
         }
 
         private void misuse() {
@@ -534,7 +547,8 @@ public final class DeferPool<T extends Pooled> {
          * smp_load_acquire: pairs with register's release store, so a releasing thread that sees the slot
          * online also sees its kick callback (a plain field written before it). An opaque read here (until
          * 2026-11-26) paired with nothing: a releaser could see the slot online and its kick still null,
-         * and skip the kick (the objects then waited for the owner's cache to run dry).
+         * and skip the kick (the objects then waited for the owner's cache to run dry). Covered by jcstress
+         * PoolLostKick (a kick skipped for a null callback reads as its FORBIDDEN lost kick).
          */
         boolean onlineAcquire() {
             return (boolean) ONLINE.getAcquire(this);
