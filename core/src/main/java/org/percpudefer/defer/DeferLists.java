@@ -221,7 +221,7 @@ public abstract class DeferLists<T extends Deferrable> {
             throw new IllegalArgumentException("deferMax " + deferMax
                     + " is out of range (allowed: 0.." + Integer.MAX_VALUE + "; 0 disables deferral)");
         }
-        DEFER_MAX.setOpaque(this, deferMax); // WRITE_ONCE(sysctl): read with READ_ONCE on each push
+        DEFER_MAX.setOpaque(this, deferMax); // WRITE_ONCE(sysctl): read with READ_ONCE once per push (jcstress DeferMaxChange)
     }
 
     /** @return the variant these lists emulate */
