@@ -140,7 +140,9 @@ public final class DeferPool<T extends Pooled> {
             throw new IllegalStateException("thread '" + Thread.currentThread().getName() + "' is already an owner of this pool");
         }
         synchronized (slots) {
-            checkOpen(); // again under the monitor: a close that began meanwhile has nulled every owner but ours
+            // again under the monitor: a close that began meanwhile has nulled every owner but ours (jcstress
+            // PoolOwnerRaces.UseAfterClose; without the monitor, PoolOwnerRaces.UseAfterCloseWithoutMonitor)
+            checkOpen();
             for (int i = 0; i < slots.length; i++) {
                 Slot s = slots[i];
                 if (s.thread != null && !s.thread.isAlive()) {
@@ -207,7 +209,7 @@ public final class DeferPool<T extends Pooled> {
      */
     public synchronized Stats close() {
         CLOSED.setOpaque(this, true);
-        synchronized (slots) {
+        synchronized (slots) { // against register: it re-checks closed under this monitor (jcstress PoolOwnerRaces.UseAfterClose)
             for (Slot s : slots) {
                 if (s.owner != null) {
                     s.owner.setThread(null); // its next use finds the pool closed

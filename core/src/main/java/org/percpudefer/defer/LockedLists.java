@@ -108,7 +108,7 @@ final class LockedLists<T extends Deferrable> extends DeferLists<T> {
         Deferrable rest;
         DeferLock lock = t.lock;
         if (lock == null) {
-            synchronized (t) {
+            synchronized (t) { // LockKind.SYNCHRONIZED (jcstress DeferPushFlush.TwoProducersSynchronized, .PushVsFlushSynchronized)
                 before = t.deferCountOnce();
                 rest = spliceLocked(t, head, tail, n, max, before);
             }
@@ -190,7 +190,7 @@ final class LockedLists<T extends Deferrable> extends DeferLists<T> {
         int n; // the count, exact under the lock: no walk of the chain (each node a cache miss) to count it
         DeferLock lock = sd.lock;
         if (lock == null) {
-            synchronized (sd) {
+            synchronized (sd) { // LockKind.SYNCHRONIZED (jcstress DeferPushFlush.PushVsFlushSynchronized)
                 n = sd.deferCountOnce();
                 list = takeAllLocked(sd);
             }
