@@ -10,6 +10,7 @@ import org.openjdk.jcstress.annotations.JCStressTest;
 import org.openjdk.jcstress.annotations.Outcome;
 import org.openjdk.jcstress.annotations.State;
 import org.openjdk.jcstress.infra.results.III_Result;
+import org.openjdk.jcstress.infra.results.II_Result;
 
 /**
  * Hazard: the shipping {@link DeferPool}'s kick is lost while its owner drains. An earlier kick is in
@@ -39,6 +40,8 @@ import org.openjdk.jcstress.infra.results.III_Result;
  * releaser sends the object to the other slot, and waits (bounded) until that slot is online, so that
  * the release and the drain overlap. Result columns: objects the drain took (0 or 1); kick callbacks the
  * releaser ran (0 or 1); objects still on the owner's list afterwards (the arbiter reads the count).
+ *
+ * <p>{@link KickVsRetire}: retire's clear of {@code ipiScheduled} against a racing kick.
  *
  * <p>How to run: {@code java -jar concurrency-tests/target/jcstress.jar -t PoolLostKick}
  */
@@ -192,6 +195,59 @@ public final class PoolLostKick {
         @Arbiter
         public void arbiter(III_Result r) {
             after(r);
+        }
+    }
+
+    /**
+     * The shipping pool: an owner closes (its slot retired) while another owner releases one of its objects
+     * (deferMax 1: the push kicks). Retire clears {@code ipiScheduled} with smp_store_release so that the
+     * slot's next owner gets its own kicks; it nulls the kick callback (plain) <em>before</em> that clear. A
+     * releaser whose cmpxchg reads the clear (it synchronizes with the release store) then sees the
+     * callback null, so {@code DeferLists.kick} takes the OFFLINE path and resets the flag with
+     * smp_store_release. With the callback nulled after the clear (the order until 2026-12-07) the releaser
+     * could still see the old callback, run it, and leave the flag set: the next owner of the slot would
+     * start with a kick "in flight" that nobody will ever drain for, and get no kick until it drained on its
+     * own. Columns: {@code ipiScheduled} of the retired slot at the end; kick callbacks run (the old owner's,
+     * a spare when it came before the retire).
+     */
+    @JCStressTest
+    @Outcome(id = {"0, 0", "0, 1"}, expect = ACCEPTABLE, desc = "the flag is clear for the slot's next owner (a spare callback or none)")
+    @Outcome(id = {"1, 0", "1, 1"}, expect = FORBIDDEN,
+            desc = "the flag left set after the retire: the slot's next owner would get no kick")
+    @Outcome(expect = FORBIDDEN, desc = "anything else")
+    @State
+    public static class KickVsRetire {
+        final DeferPool<Obj> pool = DeferPool.builder(Obj::new).maxOwners(2).deferMax(1).build();
+        final DeferLists<Obj> lists = pool.lists();
+        final Obj obj = new Obj();
+        /** The retiring owner's kick callback: run by the releaser, read by the arbiter. */
+        int kicks;
+        /** The retiring owner's slot, chosen by the releaser. */
+        int target;
+
+        public KickVsRetire() {
+            obj.pool = pool;
+            obj.setHolderOnce(Pooled.GUEST);
+        }
+
+        @Actor
+        public void owner() {
+            pool.register(() -> kicks++).close();
+        }
+
+        @Actor
+        public void releaser() {
+            DeferPool.Owner<Obj> me = pool.register(() -> { });
+            int t = 1 - me.index();
+            target = t;
+            obj.allocatedOn(t);
+            me.release(obj); // offline (before the register or after the retire): dropped
+        }
+
+        @Arbiter
+        public void arbiter(II_Result r) {
+            r.r1 = lists.softnet[target].ipiScheduledOnce();
+            r.r2 = kicks;
         }
     }
 }

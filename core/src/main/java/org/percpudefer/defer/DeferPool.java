@@ -585,16 +585,20 @@ public final class DeferPool<T extends Pooled> {
             s.dropped++;
         }
         java.util.Arrays.fill(s.cache, null); // what the slots still reference goes to the garbage collector
-        // A kick the retiring owner never handled dies with it: the slot's next owner must get its own
-        // (smp_store_release, as ipiHandled; pairs with the next kick's cmpxchg). A release racing this
-        // may still run the old kick: one spare callback, harmless, where a stale flag lost them all.
+        // The callback goes first, then the flag. A kick the retiring owner never handled dies with it: the
+        // slot's next owner must get its own (smp_store_release, as ipiHandled; pairs with the next kick's
+        // cmpxchg). A release whose cmpxchg reads this clear therefore sees the callback null (or the next
+        // owner's) and resets the flag (OFFLINE). Nulled after the clear, as until 2026-12-07, a racing
+        // release could take the cleared flag, still run the old callback, and leave the flag set for the
+        // next owner: its kicks lost until it drained by itself (jcstress PoolLostKick.KickVsRetire). A
+        // release whose cmpxchg came before the clear may still run the old callback: a spare, harmless.
+        s.kick = null;
         lists.softnet[i].setIpiScheduledRelease(0);
         if (s.owner != null) {
             s.owner.setThread(null); // a dead thread's owner, if anyone still holds it
         }
         s.owner = null;
         s.thread = null;
-        s.kick = null;
     }
 
     /**
