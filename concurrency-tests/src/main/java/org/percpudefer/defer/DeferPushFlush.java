@@ -24,6 +24,13 @@ import org.percpudefer.defer.Fixture.Obj;
  * The last column is the frees of the two objects as one number ({@code 11}: each exactly once), or
  * {@code -1} if the count was not 0 after the final flush.
  *
+ * <p>The ordering decisions under test: the head and the count written with WRITE_ONCE under the defer lock
+ * (acquire on lock, release on unlock), read under it by the next holder, and read without it with
+ * READ_ONCE (the producers' full check, the owner's flush hint). The lock kinds: TTAS ({@link TwoProducers}),
+ * MCS ({@link PushVsFlush}), and {@code LockKind.SYNCHRONIZED}, the list's own monitor, whose
+ * {@code synchronized} blocks in {@code LockedLists} are a separate code path ({@link
+ * TwoProducersSynchronized}, {@link PushVsFlushSynchronized}).
+ *
  * <p>How to run: {@code java -jar concurrency-tests/target/jcstress.jar -t DeferPushFlush}
  */
 public final class DeferPushFlush {
@@ -67,6 +74,63 @@ public final class DeferPushFlush {
     @State
     public static class PushVsFlush {
         final DeferLists<Obj> lists = Fixture.lists(DeferVariant.PER_CPU_LOCKED, LockKind.MCS, 64);
+        final Obj a = new Obj();
+        final Obj b = new Obj();
+
+        @Actor
+        public void cpu1() {
+            lists.defer(1, a);
+            lists.defer(1, b);
+        }
+
+        @Actor
+        public void owner(II_Result r) {
+            r.r1 = lists.flushOn(0);
+        }
+
+        @Arbiter
+        public void after(II_Result r) {
+            lists.flushOn(0);
+            r.r2 = lists.queued(0) == 0 ? Fixture.frees(a, b) : -1;
+        }
+    }
+
+    /** {@link TwoProducers} with {@code LockKind.SYNCHRONIZED}: the pushes in the list's monitor. */
+    @JCStressTest
+    @Outcome(id = "2, 11", expect = ACCEPTABLE, desc = "both pushes on the list, each object freed once by the flush")
+    @Outcome(expect = FORBIDDEN, desc = "a push lost, an object freed twice, or the count wrong after the flush")
+    @State
+    public static class TwoProducersSynchronized {
+        final DeferLists<Obj> lists = Fixture.lists(DeferVariant.PER_CPU_LOCKED, LockKind.SYNCHRONIZED, 64);
+        final Obj a = new Obj();
+        final Obj b = new Obj();
+
+        @Actor
+        public void cpu1() {
+            lists.defer(1, a);
+        }
+
+        @Actor
+        public void cpu2() {
+            lists.defer(2, b);
+        }
+
+        @Arbiter
+        public void owner(II_Result r) {
+            r.r1 = lists.flushOn(0);
+            r.r2 = lists.queued(0) == 0 ? Fixture.frees(a, b) : -1;
+        }
+    }
+
+    /** {@link PushVsFlush} with {@code LockKind.SYNCHRONIZED}: the pushes and the take in the list's monitor. */
+    @JCStressTest
+    @Outcome(id = "0, 11", expect = ACCEPTABLE, desc = "the racing flush ran before both pushes (its hint saw null)")
+    @Outcome(id = "1, 11", expect = ACCEPTABLE, desc = "the racing flush took the first push only")
+    @Outcome(id = "2, 11", expect = ACCEPTABLE, desc = "the racing flush took both pushes")
+    @Outcome(expect = FORBIDDEN, desc = "an object lost or freed twice, or the count wrong after the flushes")
+    @State
+    public static class PushVsFlushSynchronized {
+        final DeferLists<Obj> lists = Fixture.lists(DeferVariant.PER_CPU_LOCKED, LockKind.SYNCHRONIZED, 64);
         final Obj a = new Obj();
         final Obj b = new Obj();
 

@@ -1,6 +1,7 @@
 package org.percpudefer.defer;
 
 import static org.openjdk.jcstress.annotations.Expect.ACCEPTABLE;
+import static org.openjdk.jcstress.annotations.Expect.ACCEPTABLE_INTERESTING;
 import static org.openjdk.jcstress.annotations.Expect.FORBIDDEN;
 
 import org.openjdk.jcstress.annotations.Actor;
@@ -112,6 +113,13 @@ public final class PoolOwnerRaces {
      * and need not be caught.) Result columns: whether the owner registered before the close ({@code 1}),
      * and, when it saw the close's flag, whether its acquire threw ({@code 1}), didn't ({@code 0}), or it
      * did not see the flag ({@code -1}).
+     *
+     * <p>The ordering decisions under test: the pool's {@code closed} is WRITE_ONCE by close and READ_ONCE
+     * by register (twice: before the monitor, and again under it); close nulls every registered owner's
+     * plain {@code thread} under the slots' monitor, and register fills a slot ({@code Slot.owner}, plain)
+     * under the same monitor, so one of the two critical sections comes first (lock acquire/release) and
+     * either register's re-check sees the flag or close sees the new owner. {@link UseAfterCloseWithoutMonitor}
+     * is a weakened copy without the monitor.
      */
     @JCStressTest
     @Outcome(id = {"1, 1", "1, -1"}, expect = ACCEPTABLE, desc = "registered before the close; an acquire after it threw, or it did not look")
@@ -157,6 +165,109 @@ public final class PoolOwnerRaces {
                 // allowed: the close may already be visible
             }
             if (!(boolean) CLOSED.getVolatile(this)) {
+                r.r2 = -1;
+                return;
+            }
+            try {
+                me.acquire();
+                r.r2 = 0;
+            } catch (IllegalStateException e) {
+                r.r2 = 1;
+            }
+        }
+    }
+
+    /**
+     * A deliberately weakened copy of {@link UseAfterClose}: the same steps as {@code DeferPool.register}
+     * and {@code DeferPool.close}, copied into a model of one slot, without the slots' monitor. Register
+     * reads {@code closed} (READ_ONCE), finds it clear, and stores its new owner in the slot (plain); close
+     * sets {@code closed} (WRITE_ONCE) and nulls the thread of whatever owner the slot holds (plain). With
+     * nothing making the check and the store one step, a close can fall between them: it finds the slot
+     * empty, and the owner registered after it lives on, so an acquire that happens-after the close passes
+     * its thread check. A check-then-act race: it needs no reordering, so x86 shows it (were every access
+     * here volatile, it would still happen). What the shipping pool's monitor prevents.
+     */
+    @JCStressTest
+    @Outcome(id = {"1, 1", "1, -1"}, expect = ACCEPTABLE, desc = "registered before the close; an acquire after it threw, or it did not look")
+    @Outcome(id = {"0, 1", "0, -1"}, expect = ACCEPTABLE, desc = "the close came first: registering threw")
+    @Outcome(id = "1, 0", expect = ACCEPTABLE_INTERESTING,
+            desc = "the close fell between register's check and its store: a use after close passed. Why register re-checks under the monitor")
+    @Outcome(expect = FORBIDDEN, desc = "any other result")
+    @State
+    public static class UseAfterCloseWithoutMonitor {
+        private static final java.lang.invoke.VarHandle CLOSED;
+        private static final java.lang.invoke.VarHandle USER_FLAG;
+
+        static {
+            try {
+                java.lang.invoke.MethodHandles.Lookup l = java.lang.invoke.MethodHandles.lookup();
+                CLOSED = l.findVarHandle(UseAfterCloseWithoutMonitor.class, "closed", boolean.class);
+                USER_FLAG = l.findVarHandle(UseAfterCloseWithoutMonitor.class, "userFlag", boolean.class);
+            } catch (ReflectiveOperationException e) {
+                throw new ExceptionInInitializerError(e);
+            }
+        }
+
+        /** The copy's owner: the thread check of {@code DeferPool.Owner}, a plain field. */
+        static final class Owner {
+            Thread thread = Thread.currentThread();
+
+            void acquire() {
+                if (Thread.currentThread() != thread) {
+                    throw new IllegalStateException("the pool is closed");
+                }
+            }
+        }
+
+        /** The pool's closed flag: WRITE_ONCE by close, READ_ONCE by register. */
+        @SuppressWarnings("unused") // CLOSED
+        private boolean closed;
+        /** The one slot's owner: plain, as {@code Slot.owner}, but guarded by nothing. */
+        private Owner slotOwner;
+        /** The user's hand-off, as in {@link UseAfterClose}. */
+        @SuppressWarnings("unused") // USER_FLAG
+        private boolean userFlag;
+
+        private Owner register() {
+            if ((boolean) CLOSED.getOpaque(this)) {
+                throw new IllegalStateException("the pool is closed");
+            }
+            Owner o = new Owner();
+            slotOwner = o; // the shipping pool does this under the monitor, after re-checking closed there
+            return o;
+        }
+
+        private void close() {
+            CLOSED.setOpaque(this, true);
+            Owner o = slotOwner; // the shipping pool reads the slots under the monitor
+            if (o != null) {
+                o.thread = null;
+            }
+        }
+
+        @Actor
+        public void closer() {
+            close();
+            USER_FLAG.setVolatile(this, true);
+        }
+
+        @Actor
+        public void user(II_Result r) {
+            Owner me;
+            try {
+                me = register();
+            } catch (IllegalStateException e) {
+                r.r1 = 0;
+                r.r2 = (boolean) USER_FLAG.getVolatile(this) ? 1 : -1;
+                return;
+            }
+            r.r1 = 1;
+            try {
+                me.acquire();
+            } catch (IllegalStateException racedTheClose) {
+                // allowed: the close may already be visible
+            }
+            if (!(boolean) USER_FLAG.getVolatile(this)) {
                 r.r2 = -1;
                 return;
             }

@@ -221,7 +221,7 @@ public abstract class DeferLists<T extends Deferrable> {
             throw new IllegalArgumentException("deferMax " + deferMax
                     + " is out of range (allowed: 0.." + Integer.MAX_VALUE + "; 0 disables deferral)");
         }
-        DEFER_MAX.setOpaque(this, deferMax); // WRITE_ONCE(sysctl): read with READ_ONCE on each push
+        DEFER_MAX.setOpaque(this, deferMax); // WRITE_ONCE(sysctl): read with READ_ONCE once per push (jcstress DeferMaxChange)
     }
 
     /** @return the variant these lists emulate */
@@ -388,7 +388,8 @@ public abstract class DeferLists<T extends Deferrable> {
      * unordered in the LKMM, and in the JMM a failed CAS is only a volatile read, which an earlier release
      * store (a locked list's unlock) may pass; HotSpot's locked cmpxchg happens to be a full fence, which
      * is why only the jcstress ladder's weakened copy ({@code LadderIpiScheduled.KickAcquireCas}) can
-     * show the lost kick. Kicks are rare (one per {@code deferMax / 2} pushes), so the fence costs nothing.
+     * show the lost kick (covered by jcstress DeferIpiScheduled.KickAfterClear and, from a pool's releaser,
+     * PoolLostKick). Kicks are rare (one per {@code deferMax / 2} pushes), so the fence costs nothing.
      */
     final void kick(int self, int target) {
         counters[self].add(DeferCounters.KICKS, 1);
@@ -428,8 +429,8 @@ public abstract class DeferLists<T extends Deferrable> {
      * kick's cmpxchg (whatever this CPU did before is visible to it). The smp_mb after it orders the clear
      * before the flush's lockless hint, against a producer's push-then-cmpxchg (store buffering): either
      * the producer's cmpxchg sees 0 and kicks again, or the coming flush sees its push. Without it a push
-     * could miss both (jcstress DeferIpiScheduled.WithoutBarrier); the kernel gets the barrier from the
-     * interrupt return.
+     * could miss both (jcstress DeferIpiScheduled.WithoutBarrier; on the pool's drain, PoolLostKick and its
+     * weakened WithoutBarrier); the kernel gets the barrier from the interrupt return.
      */
     final void ipiHandled(int cpu) {
         softnet[cpu].setIpiScheduledRelease(0);

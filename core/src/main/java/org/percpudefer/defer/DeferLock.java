@@ -73,7 +73,8 @@ abstract class DeferLock {
         @Override
         void unlock(int cpu) {
             // Only the holder writes owner, so READ_ONCE of it returns its own last write (coherence).
-            OWNER.setRelease(this, (int) OWNER.getOpaque(this) + 1); // smp_store_release: hands over
+            // smp_store_release: hands over (jcstress LockHandOver.Ticket; opaque instead: LockHandOver.TicketOnce)
+            OWNER.setRelease(this, (int) OWNER.getOpaque(this) + 1);
         }
     }
 

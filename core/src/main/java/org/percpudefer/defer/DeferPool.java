@@ -140,7 +140,9 @@ public final class DeferPool<T extends Pooled> {
             throw new IllegalStateException("thread '" + Thread.currentThread().getName() + "' is already an owner of this pool");
         }
         synchronized (slots) {
-            checkOpen(); // again under the monitor: a close that began meanwhile has nulled every owner but ours
+            // again under the monitor: a close that began meanwhile has nulled every owner but ours (jcstress
+            // PoolOwnerRaces.UseAfterClose; without the monitor, PoolOwnerRaces.UseAfterCloseWithoutMonitor)
+            checkOpen();
             for (int i = 0; i < slots.length; i++) {
                 Slot s = slots[i];
                 if (s.thread != null && !s.thread.isAlive()) {
@@ -207,7 +209,7 @@ public final class DeferPool<T extends Pooled> {
      */
     public synchronized Stats close() {
         CLOSED.setOpaque(this, true);
-        synchronized (slots) {
+        synchronized (slots) { // against register: it re-checks closed under this monitor (jcstress PoolOwnerRaces.UseAfterClose)
             for (Slot s : slots) {
                 if (s.owner != null) {
                     s.owner.setThread(null); // its next use finds the pool closed
@@ -248,6 +250,11 @@ public final class DeferPool<T extends Pooled> {
     /** @return the lists' counters per owner slot (deferred, flushed, kicks, ...), a snapshot */
     public java.util.List<DeferStats> deferStats() {
         return lists.stats();
+    }
+
+    /** The defer lists under the pool: for the jcstress tests in this package (their kick flags and counts). */
+    DeferLists<T> lists() {
+        return lists;
     }
 
     /**
@@ -341,6 +348,9 @@ public final class DeferPool<T extends Pooled> {
         public int drain() {
             check();
             SoftnetData sd = pool.lists.softnet[index];
+            // READ_ONCE: a kick in flight; ipiHandled clears it (smp_store_release) then smp_mb, before
+            // the flush's lockless look at the list, against a releaser's push-then-kick (store buffering:
+            // jcstress PoolLostKick, weakened PoolLostKick.WithoutBarrier)
             if (sd.ipiScheduledOnce() != 0) {
                 pool.lists.ipiHandled(index); // the next kick may run: before we look at the list
             }
@@ -378,6 +388,11 @@ public final class DeferPool<T extends Pooled> {
 
         void setThread(Thread t) {
             thread = t;
+        }
+
+        /** @return this owner's slot number, its objects' {@code allocCpu}: for the jcstress tests in this package */
+        int index() {
+            return index;
         }
 
         private void misuse() {
@@ -534,7 +549,8 @@ public final class DeferPool<T extends Pooled> {
          * smp_load_acquire: pairs with register's release store, so a releasing thread that sees the slot
          * online also sees its kick callback (a plain field written before it). An opaque read here (until
          * 2026-11-26) paired with nothing: a releaser could see the slot online and its kick still null,
-         * and skip the kick (the objects then waited for the owner's cache to run dry).
+         * and skip the kick (the objects then waited for the owner's cache to run dry). Covered by jcstress
+         * PoolLostKick (a kick skipped for a null callback reads as its FORBIDDEN lost kick).
          */
         boolean onlineAcquire() {
             return (boolean) ONLINE.getAcquire(this);
@@ -569,16 +585,20 @@ public final class DeferPool<T extends Pooled> {
             s.dropped++;
         }
         java.util.Arrays.fill(s.cache, null); // what the slots still reference goes to the garbage collector
-        // A kick the retiring owner never handled dies with it: the slot's next owner must get its own
-        // (smp_store_release, as ipiHandled; pairs with the next kick's cmpxchg). A release racing this
-        // may still run the old kick: one spare callback, harmless, where a stale flag lost them all.
+        // The callback goes first, then the flag. A kick the retiring owner never handled dies with it: the
+        // slot's next owner must get its own (smp_store_release, as ipiHandled; pairs with the next kick's
+        // cmpxchg). A release whose cmpxchg reads this clear therefore sees the callback null (or the next
+        // owner's) and resets the flag (OFFLINE). Nulled after the clear, as until 2026-12-07, a racing
+        // release could take the cleared flag, still run the old callback, and leave the flag set for the
+        // next owner: its kicks lost until it drained by itself (jcstress PoolLostKick.KickVsRetire). A
+        // release whose cmpxchg came before the clear may still run the old callback: a spare, harmless.
+        s.kick = null;
         lists.softnet[i].setIpiScheduledRelease(0);
         if (s.owner != null) {
             s.owner.setThread(null); // a dead thread's owner, if anyone still holds it
         }
         s.owner = null;
         s.thread = null;
-        s.kick = null;
     }
 
     /**

@@ -42,7 +42,9 @@ final class LlistLists<T extends Deferrable> extends DeferLists<T> {
     @Override
     int defer(int self, T obj) {
         int target = obj.allocCpu;
-        int max = deferMaxOnce(); // READ_ONCE(sysctl_skb_defer_max)
+        // READ_ONCE(sysctl_skb_defer_max), once: every decision of this push uses this one value (jcstress
+        // DeferMaxChange.Llist, .LlistKick; weakened, read again for the kick: DeferMaxChange.ReadTwice)
+        int max = deferMaxOnce();
         int reason = localReason(self, target, max);
         if (reason != DEFERRED) {
             return freeLocal(self, obj, reason);

@@ -44,7 +44,9 @@ final class LockedLists<T extends Deferrable> extends DeferLists<T> {
     @Override
     int defer(int self, T obj) {
         int target = obj.allocCpu;
-        int max = deferMaxOnce(); // READ_ONCE(sysctl_skb_defer_max)
+        // READ_ONCE(sysctl_skb_defer_max), once: every decision of this push uses this one value (jcstress
+        // DeferMaxChange.Locked, .LockedKick; weakened, read again for the kick: DeferMaxChange.ReadTwice)
+        int max = deferMaxOnce();
         int reason = localReason(self, target, max);
         if (reason != DEFERRED) {
             return freeLocal(self, obj, reason);
@@ -106,7 +108,7 @@ final class LockedLists<T extends Deferrable> extends DeferLists<T> {
         Deferrable rest;
         DeferLock lock = t.lock;
         if (lock == null) {
-            synchronized (t) {
+            synchronized (t) { // LockKind.SYNCHRONIZED (jcstress DeferPushFlush.TwoProducersSynchronized, .PushVsFlushSynchronized)
                 before = t.deferCountOnce();
                 rest = spliceLocked(t, head, tail, n, max, before);
             }
@@ -188,7 +190,7 @@ final class LockedLists<T extends Deferrable> extends DeferLists<T> {
         int n; // the count, exact under the lock: no walk of the chain (each node a cache miss) to count it
         DeferLock lock = sd.lock;
         if (lock == null) {
-            synchronized (sd) {
+            synchronized (sd) { // LockKind.SYNCHRONIZED (jcstress DeferPushFlush.PushVsFlushSynchronized)
                 n = sd.deferCountOnce();
                 list = takeAllLocked(sd);
             }

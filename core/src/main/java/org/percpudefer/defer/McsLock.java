@@ -20,7 +20,11 @@ final class McsLock extends DeferLock {
      *             if cmpxchg(&tail, node, null): done   no successor
      *             spin until smp_load_acquire(&node.next)   a successor is between its xchg and its link
      *         smp_store_release(&next.locked, 0)        hands the critical section over
-     * The acquire on locked pairs with the release in the predecessor's unlock.
+     * The acquire on locked pairs with the release in the predecessor's unlock. Covered by jcstress
+     * LockHandOver.Mcs (MP+polocks), LockHandOver.McsTwice (a CPU re-queues its node after a hand-over:
+     * the plain resets are published by the next xchg, and an unlock that finds a successor still linking
+     * waits for the link, so no late link lands on a reused node) and, weakened to READ_ONCE/WRITE_ONCE of
+     * locked, LockHandOver.McsOnce.
      */
 
     /** One per simulated CPU, shared by every MCS lock of one DeferLists: a CPU holds one defer lock at a time. */

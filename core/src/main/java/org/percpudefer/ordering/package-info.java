@@ -82,11 +82,11 @@
  * a comment naming its partner. The goal is that each pairing is covered by a jcstress test of the
  * shipping class in {@code concurrency-tests}, with a deliberately weakened copy that shows what the
  * weaker mode lets through. An audit of 2026-11-26 found these not yet covered that way (the list, with
- * a proposed test for each, is in concurrency-tests/README.md, "Not yet covered"): weakened copies of the
- * ticket and MCS locks' hand-over (the shipping locks are covered by {@code LockHandOver}); the pool's
- * kick protocol ({@code Owner.drain}); the publication of softirq handlers, idle/offline hooks and hosted
- * tasks ({@code Machine}, {@code Cpu.task}); {@code Cpu.state} (tested end to end only); a weakened copy for
- * {@code deferMax}; the {@code SYNCHRONIZED} lock kind; the slab depot and page allocator locks.
+ * a proposed test for each, is in concurrency-tests/README.md, "Not yet covered"): the publication of
+ * softirq handlers, idle/offline hooks and hosted tasks ({@code Machine}, {@code Cpu.task}); {@code Cpu.state}
+ * (tested end to end only); the slab depot and page allocator locks. (Closed since: the ticket and MCS
+ * hand-over's weakened copies, the pool's kick protocol, {@code deferMax}'s weakened copy, the
+ * {@code SYNCHRONIZED} lock kind.)
  * Statistics counters and hints read with READ_ONCE decide nothing and are exempt.
  */
 package org.percpudefer.ordering;
