@@ -84,9 +84,11 @@
  * weaker mode lets through. An audit of 2026-11-26 found these not yet covered that way (the list, with
  * a proposed test for each, is in concurrency-tests/README.md, "Not yet covered"): weakened copies of the
  * ticket and MCS locks' hand-over (the shipping locks are covered by {@code LockHandOver}); the pool's
- * kick protocol ({@code Owner.drain}); the publication of softirq handlers, idle/offline hooks and hosted
- * tasks ({@code Machine}, {@code Cpu.task}); {@code Cpu.state} (tested end to end only); a weakened copy for
- * {@code deferMax}; the {@code SYNCHRONIZED} lock kind; the slab depot and page allocator locks.
+ * kick protocol ({@code Owner.drain}); a weakened copy for {@code deferMax}; the {@code SYNCHRONIZED} lock
+ * kind. Closed since: the publication of softirq handlers, idle/offline hooks and hosted tasks
+ * ({@code HookPublication}), {@code Cpu.state} against the defer lists' offline drain
+ * ({@code DeferOfflineFlush}, besides the end-to-end {@code DeferOfflineRace}), the slab depot and page
+ * allocator locks ({@code SlabDepotRace}, {@code PageZoneRace}).
  * Statistics counters and hints read with READ_ONCE decide nothing and are exempt.
  */
 package org.percpudefer.ordering;
