@@ -170,7 +170,7 @@ public final class Machine implements AutoCloseable {
         Softirq.check(nr);
         Objects.requireNonNull(handler, "handler");
         ensureOpen();
-        SOFTIRQS.setRelease(softirqs, nr, handler); // pairs with softirqHandler(): jcstress HookPublication.Softirq
+        SOFTIRQS.setRelease(softirqs, nr, handler); // pairs with softirqHandler(): jcstress HookPublication.SoftirqAction
     }
 
     /**
