@@ -56,7 +56,7 @@ public final class Machine implements AutoCloseable {
     /**
      * Copy-on-write under {@link #hotplug}; published with smp_store_release, read with smp_load_acquire,
      * so a CPU that sees a hook sees the hook's own fields and the array's elements (jcstress
-     * HookPublication; its OpaqueHooks copy shows the opaque publication it replaces).
+     * HookPublication; its weakened OpaqueHooks copy publishes with WRITE_ONCE / READ_ONCE instead).
      */
     private CpuHook[] idleHooks = new CpuHook[0];
     private CpuHook[] offlineHooks = new CpuHook[0];
