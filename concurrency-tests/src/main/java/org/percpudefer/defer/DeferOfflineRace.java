@@ -24,6 +24,24 @@ import org.percpudefer.defer.Fixture.Obj;
  * the object must be freed: locally if CPU 1 is already offline, by CPU 1's offline drain if the push
  * came first, or by CPU 1 flushing again because the push onto its empty list woke it.
  *
+ * <p>The ordering decisions it runs end to end (the defer lists' part is {@link DeferOfflineFlush}, on a
+ * test {@code Homes}, decision by decision):
+ * <ul>
+ *   <li>{@code Cpu.state}: {@code Machine.offline} writes OFFLINE with smp_store_release
+ *       ({@code Cpu.request}); CPU 1's loop reads it with smp_load_acquire at the top of each pass, so
+ *       it sees the hotplug caller's bookkeeping before it acts on the change. The producer's online check
+ *       ({@code Cpu.isOnline}, through {@code Homes.online}) and the IPI senders' check read it with
+ *       READ_ONCE: a hint only, which may be stale both ways.</li>
+ *   <li>The hotplug acknowledgement: CPU 1 runs its offline hooks (the lists' drain) and then records the
+ *       state under the {@code ackLock} monitor, which the caller of {@code offline()} waits on, so when
+ *       {@code offline()} returns (the signal's release of {@code offlined}) the drain has happened before
+ *       it (monitor exit, then enter). The actor reads {@code offlined} with smp_load_acquire before it
+ *       closes the machine.</li>
+ *   <li>The push against the drain (the defer lock), and the wake of CPU 1 by the push that made its
+ *       list non-empty ({@code Inbox}, SB+fencembonceonces, {@code InboxLostWakeup}); a woken CPU runs its
+ *       idle hooks, which flush, offline included.</li>
+ * </ul>
+ *
  * <p>How to run: {@code java -jar concurrency-tests/target/jcstress.jar -t DeferOfflineRace}
  */
 @JCStressTest(Mode.Termination)

@@ -45,7 +45,10 @@ public final class Cpu {
      *    queued, after which nothing runs anyway).
      *  - task: installed by Machine.host with cmpxchg (null -> task, fully ordered, so the task's
      *    construction is visible), read here with smp_load_acquire, removed here with
-     *    smp_store_release.
+     *    smp_store_release. The install against the loop's read: jcstress HookPublication.HostedTask.
+     * The state's release/acquire pairing, the READ_ONCE hint of senders and of the defer lists'
+     * online check, and the acknowledgement below: jcstress DeferOfflineRace (end to end, real CPUs)
+     * and DeferOfflineFlush (the defer lists' decision, on a test Homes with the same modes).
      * Hotplug acknowledgements go through a monitor (off the hot path): the caller of offline()/online()
      * waits until this thread has seen the new state, so when offline() returns the task is not running
      * and will not run until online().
@@ -295,7 +298,7 @@ public final class Cpu {
         if (stateOnce() != ONLINE) {
             throw new IllegalStateException("cpu " + id + " is offline: bring it online before hosting a task");
         }
-        if (!cmpxchgTask(null, newTask)) {
+        if (!cmpxchgTask(null, newTask)) { // pairs with taskAcquire in stepTask: jcstress HookPublication.HostedTask
             throw new IllegalStateException("cpu " + id + " already hosts a task; it must finish (return DONE) first");
         }
         inbox.wake();
@@ -305,9 +308,14 @@ public final class Cpu {
         return taskAcquire() != null;
     }
 
+    /** The hosted task as this CPU's loop sees it (smp_load_acquire), or null; for jcstress HookPublication. */
+    CpuTask hostedTask() {
+        return taskAcquire();
+    }
+
     /** Hotplug or stop request; the caller serializes requests. */
     void request(int newState) {
-        setStateRelease(newState); // pairs with stateAcquire at the top of the loop
+        setStateRelease(newState); // pairs with stateAcquire at the top of the loop: jcstress DeferOfflineRace
         inbox.wake();
     }
 
@@ -452,7 +460,7 @@ public final class Cpu {
     }
 
     private int stepTask() {
-        CpuTask t = taskAcquire(); // pairs with cmpxchgTask in host()
+        CpuTask t = taskAcquire(); // pairs with cmpxchgTask in host(): jcstress HookPublication.HostedTask
         if (t == null) {
             return 0;
         }

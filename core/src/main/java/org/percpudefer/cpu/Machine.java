@@ -53,7 +53,11 @@ public final class Machine implements AutoCloseable {
     private final String pinningPlan;
     private final CountDownLatch booting;
     private final ConcurrentLinkedQueue<CpuFault> faults = new ConcurrentLinkedQueue<>();
-    /** Copy-on-write under {@link #hotplug}; published with smp_store_release, read with smp_load_acquire. */
+    /**
+     * Copy-on-write under {@link #hotplug}; published with smp_store_release, read with smp_load_acquire,
+     * so a CPU that sees a hook sees the hook's own fields and the array's elements (jcstress
+     * HookPublication; its weakened OpaqueHooks copy publishes with WRITE_ONCE / READ_ONCE instead).
+     */
     private CpuHook[] idleHooks = new CpuHook[0];
     private CpuHook[] offlineHooks = new CpuHook[0];
 
@@ -166,7 +170,7 @@ public final class Machine implements AutoCloseable {
         Softirq.check(nr);
         Objects.requireNonNull(handler, "handler");
         ensureOpen();
-        SOFTIRQS.setRelease(softirqs, nr, handler); // pairs with softirqHandler()
+        SOFTIRQS.setRelease(softirqs, nr, handler); // pairs with softirqHandler(): jcstress HookPublication.SoftirqAction
     }
 
     /**
@@ -182,7 +186,7 @@ public final class Machine implements AutoCloseable {
         Objects.requireNonNull(hook, "hook");
         synchronized (hotplug) {
             ensureOpen();
-            IDLE_HOOKS.setRelease(this, append(idleHooks(), hook)); // pairs with idleHooks()
+            IDLE_HOOKS.setRelease(this, append(idleHooks(), hook)); // pairs with idleHooks(): jcstress HookPublication.IdleHook
         }
     }
 
@@ -197,7 +201,7 @@ public final class Machine implements AutoCloseable {
         Objects.requireNonNull(hook, "hook");
         synchronized (hotplug) {
             ensureOpen();
-            OFFLINE_HOOKS.setRelease(this, append(offlineHooks(), hook)); // pairs with offlineHooks()
+            OFFLINE_HOOKS.setRelease(this, append(offlineHooks(), hook)); // pairs with offlineHooks(): jcstress HookPublication.OfflineHook
         }
     }
 

@@ -50,8 +50,10 @@ import org.percpudefer.ordering.Barriers;
  * list is freed no later than the owner's next NET_RX run, or before the owner next parks, whichever
  * comes first; a push that makes an empty list non-empty wakes the owner if it sleeps, and every CPU
  * runs the flush as an idle hook before parking. {@code BATCHED} producers also hand their batches over
- * before they park. A CPU going offline drains its list (and its outgoing batches), and a push that
- * races with that finds the CPU offline and wakes it to flush again.
+ * before they park. A CPU going offline drains its list (and its outgoing batches); a push that races
+ * with that either finds the CPU offline (and frees locally), or lands before the drain's take-all (and
+ * is drained), or lands on the list the drain emptied and wakes the CPU, which flushes again (idle hooks
+ * run offline too): jcstress DeferOfflineFlush, DeferOfflineRace.
  *
  * <h2>Tuning</h2>
  * {@link #setDeferMax(int)} is the sysctl {@code net.core.skb_defer_max}: default
@@ -157,7 +159,7 @@ public abstract class DeferLists<T extends Deferrable> {
         lists.ledger = ledger; // plain: openSoftirq's release store below publishes it with the lists
         machine.openSoftirq(Softirq.NET_RX, cpu -> lists.flushOn(cpu.id()));
         machine.addIdleHook(cpu -> lists.flushOn(cpu.id()));
-        machine.addOfflineHook(cpu -> lists.flushOn(cpu.id()));
+        machine.addOfflineHook(cpu -> lists.flushOn(cpu.id())); // the drain: jcstress DeferOfflineFlush
         return lists;
     }
 
@@ -316,7 +318,7 @@ public abstract class DeferLists<T extends Deferrable> {
         if (target == self) {
             return LOCAL_OWN;
         }
-        if (target < 0 || target >= softnet.length || !homes.online(target)) {
+        if (target < 0 || target >= softnet.length || !homes.online(target)) { // READ_ONCE hint: DeferOfflineFlush
             return LOCAL_OFFLINE;
         }
         return max == 0 ? LOCAL_DISABLED : DEFERRED;
@@ -412,7 +414,11 @@ public abstract class DeferLists<T extends Deferrable> {
         }
     }
 
-    /** Wakes {@code target}, whose empty list we just made non-empty, so an idle owner flushes it. */
+    /**
+     * Wakes {@code target}, whose empty list we just made non-empty, so an idle owner flushes it; an
+     * offline one too, which covers a push that passed a stale online check after the offline drain
+     * (jcstress DeferOfflineFlush, and its weakened WakeOnlineOnly).
+     */
     final void wakeOwner(int self, int target) {
         counters[self].add(DeferCounters.WAKEUPS, 1);
         homes.wake(target);

@@ -72,6 +72,10 @@ abstract class SoftnetFields extends SoftnetPad {
     /** Set once the lists are installed: the kick, which raises NET_RX here. */
     CallSingleData deferCsd;
 
+    /*
+     * The locked variants' list head and count (PER_CPU_LOCKED, BATCHED); the lock-free and per-socket
+     * variants keep theirs in nodes, so no cmpxchg, xchg or atomic_inc_return is needed on these.
+     */
     @SuppressWarnings("unused") // DEFER_LIST
     private Deferrable deferList;
     @SuppressWarnings("unused") // DEFER_COUNT
@@ -99,29 +103,14 @@ abstract class SoftnetFields extends SoftnetPad {
         DEFER_LIST.setOpaque(this, value);
     }
 
-    /** cmpxchg(&sd->defer_list, expect, update) == expect (llist_add). */
-    final boolean cmpxchgDeferList(Deferrable expect, Deferrable update) {
-        return DEFER_LIST.compareAndSet(this, expect, update);
-    }
-
-    /** xchg(&sd->defer_list, v) (llist_del_all). */
-    final Deferrable xchgDeferList(Deferrable value) {
-        return (Deferrable) DEFER_LIST.getAndSet(this, value);
-    }
-
-    /** READ_ONCE(sd->defer_count), atomic_read(&sd->defer_count). */
+    /** READ_ONCE(sd->defer_count). */
     final int deferCountOnce() {
         return (int) DEFER_COUNT.getOpaque(this);
     }
 
-    /** WRITE_ONCE(sd->defer_count, v), atomic_set(&sd->defer_count, v). */
+    /** WRITE_ONCE(sd->defer_count, v). */
     final void setDeferCountOnce(int value) {
         DEFER_COUNT.setOpaque(this, value);
-    }
-
-    /** atomic_inc_return(&sd->defer_count). */
-    final int incReturnDeferCount() {
-        return (int) DEFER_COUNT.getAndAdd(this, 1) + 1;
     }
 
     /** cmpxchg(&sd->defer_ipi_scheduled, expect, update) == expect. */

@@ -56,7 +56,10 @@ public final class PageAllocator {
     private final int high;
     private final PerCpuPages[] pcp;
 
-    /** The kernel's zone->lock: a spinlock, so a waiting CPU spins instead of sleeping. */
+    /**
+     * The kernel's zone->lock: a spinlock, so a waiting CPU spins instead of sleeping. Its acquire/release
+     * orders one CPU's spill against another's refill (jcstress PageZoneRace).
+     */
     private final SpinLock zoneLock = new SpinLock();
     // ---- guarded by zoneLock: the buddy allocator
     /** Order of the free block whose first page is pfn, or NOT_FREE. */

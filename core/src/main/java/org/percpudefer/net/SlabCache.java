@@ -31,7 +31,10 @@ public final class SlabCache<T> {
     /** This CPU's thread only: objects in its magazine. */
     private final int[] rounds;
     private final int magazine;
-    /** The slab's list_lock: a spinlock, as in the kernel. */
+    /**
+     * The slab's list_lock: a spinlock, as in the kernel. Its acquire/release orders a spill against a
+     * refill on another CPU (jcstress SlabDepotRace; its WithoutDepotLock copy loses objects).
+     */
     private final SpinLock depotLock = new SpinLock();
     /** Guarded by depotLock. */
     private Object[] depot = new Object[64];
