@@ -82,8 +82,8 @@
  * a comment naming its partner. The goal is that each pairing is covered by a jcstress test of the
  * shipping class in {@code concurrency-tests}, with a deliberately weakened copy that shows what the
  * weaker mode lets through. An audit of 2026-11-26 found about 25 of some 40 decisions not yet covered
- * that way (listed in concurrency-tests/README.md, "Not yet covered"); by 2026-12-07 every one has its test, statistics counters, hints and stop flags included ({@code Sampler.stopping}
- * and {@code RoundTrips.failure} are named but untested: a join and a latch already order what they
- * guard).
+ * that way (listed in concurrency-tests/README.md, "Not yet covered"); by 2026-12-07 every one has its
+ * test, statistics counters, hints and stop flags included ({@code Sampler.stopping} and
+ * {@code RoundTrips.failure} are named but untested: a join and a latch already order what they guard).
  */
 package org.percpudefer.ordering;
