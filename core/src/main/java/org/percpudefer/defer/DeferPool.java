@@ -2,6 +2,7 @@ package org.percpudefer.defer;
 
 import java.lang.invoke.MethodHandles;
 import java.lang.invoke.VarHandle;
+import java.lang.ref.WeakReference;
 import java.util.Objects;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Supplier;
@@ -89,7 +90,14 @@ public final class DeferPool<T extends Pooled> {
     private final WhenFull whenFull;
     private final Slot[] slots;
     private final DeferLists<T> lists;
-    private final ThreadLocal<Owner<T>> owners = new ThreadLocal<>();
+    /**
+     * The calling thread's owner, for the paths without an owner handle ({@link #acquire()},
+     * {@link #release}). Held weakly: an {@link Owner} references its pool, which references this
+     * ThreadLocal, so a strong value would keep its own key reachable, and the pool (caches, lists, their
+     * objects) alive in every registered thread's map for the thread's life. Weakly held, a pool nothing
+     * else references is collected and its entries expunged; while it lives, its slots hold each owner.
+     */
+    private final ThreadLocal<WeakReference<Owner<T>>> owners = new ThreadLocal<>();
     private final AtomicLong guestCreated = new AtomicLong();
     private final AtomicLong guestDropped = new AtomicLong();
     /** WRITE_ONCE by close(); READ_ONCE by every operation, which then refuses. */
@@ -136,7 +144,7 @@ public final class DeferPool<T extends Pooled> {
     public Owner<T> register(Runnable kick) {
         Objects.requireNonNull(kick, "kick");
         checkOpen();
-        if (owners.get() != null) {
+        if (ownerHere() != null) {
             throw new IllegalStateException("thread '" + Thread.currentThread().getName() + "' is already an owner of this pool");
         }
         synchronized (slots) {
@@ -154,7 +162,7 @@ public final class DeferPool<T extends Pooled> {
                     s.setOnlineRelease(true); // pairs with onlineAcquire: kick and thread above are visible with it
                     Owner<T> o = new Owner<>(this, i);
                     s.owner = o;
-                    owners.set(o);
+                    owners.set(new WeakReference<>(o));
                     return o;
                 }
             }
@@ -169,7 +177,7 @@ public final class DeferPool<T extends Pooled> {
      * @throws IllegalStateException if the pool is closed
      */
     public T acquire() {
-        Owner<T> o = owners.get();
+        Owner<T> o = ownerHere();
         if (o != null) {
             return o.acquire();
         }
@@ -188,7 +196,7 @@ public final class DeferPool<T extends Pooled> {
      * @throws IllegalStateException    if it is not in use (released twice) or the pool is closed
      */
     public void release(T obj) {
-        Owner<T> o = owners.get();
+        Owner<T> o = ownerHere();
         if (o != null) {
             o.release(obj);
             return;
@@ -632,6 +640,12 @@ public final class DeferPool<T extends Pooled> {
         }
     }
 
+    /** @return the calling thread's owner of this pool, or null */
+    private Owner<T> ownerHere() {
+        WeakReference<Owner<T>> r = owners.get();
+        return r == null ? null : r.get();
+    }
+
     private void checkOpen() {
         if (isClosed()) {
             throw new IllegalStateException("the pool is closed");
@@ -710,7 +724,7 @@ public final class DeferPool<T extends Pooled> {
 
         @Override
         int current(String what) {
-            Owner<T> o = owners.get();
+            Owner<T> o = ownerHere();
             if (o == null) {
                 throw new IllegalStateException(what + " on a thread that is no owner of this pool");
             }

@@ -56,6 +56,29 @@ class DeferPoolTest {
         assertThat(s.outstanding()).isZero();
     }
 
+    /**
+     * A pool its user drops while this (long-lived) thread is still registered must not stay reachable
+     * through the thread's ThreadLocal map: the owner there references the pool, which references the
+     * ThreadLocal, its key. Until 2026-12-07 it did (strong value), and jcstress' default mode, which makes a
+     * pool per sample on two long-lived threads, ran out of heap in PoolLostKick.
+     */
+    @Test
+    void aDroppedPool_isNotKeptByItsOwnersThread() {
+        java.lang.ref.WeakReference<DeferPool<Buf>> pool = registerHereAndDrop();
+        for (int i = 0; i < 100 && pool.get() != null; i++) {
+            System.gc();
+        }
+        assertThat(pool.get()).as("the pool, reachable only from this thread's ThreadLocal map").isNull();
+    }
+
+    private static java.lang.ref.WeakReference<DeferPool<Buf>> registerHereAndDrop() {
+        DeferPool<Buf> pool = DeferPool.builder(Buf::new).build();
+        DeferPool.Owner<Buf> me = pool.register(() -> { });
+        me.release(me.acquire());
+        assertThat(pool.acquire()).as("the ThreadLocal path finds this thread's owner").isNotNull();
+        return new java.lang.ref.WeakReference<>(pool);
+    }
+
     @ParameterizedTest
     @EnumSource(value = DeferVariant.class, names = {"PER_CPU_LOCKED", "PER_CPU_LLIST", "BATCHED"})
     void aReleaseOnAnotherOwner_goesHome_andTheOwnerReusesIt(DeferVariant variant) throws Exception {
