@@ -55,7 +55,9 @@ import org.percpudefer.cpu.CallSingleData;
  *       {@link #register} finds it dead and takes the slot over (the objects go to the garbage collector);
  *       at most {@code deferMax} objects wait on its list meanwhile.</li>
  *   <li>{@link #close()}, once no thread uses the pool any more, accounts for every object the factory
- *       made: dropped to the garbage collector, cached, in flight on a defer list, or still out.</li>
+ *       made: dropped to the garbage collector, cached, in flight on a defer list, or still out. A pool
+ *       dropped without it is collected like any object, with its caches and lists: the threads that
+ *       registered do not keep it alive.</li>
  * </ul>
  *
  * @param <T> the pooled type
