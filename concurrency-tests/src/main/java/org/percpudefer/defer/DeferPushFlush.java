@@ -38,15 +38,52 @@ public final class DeferPushFlush {
     private DeferPushFlush() {
     }
 
-    /** The shipping PER_CPU_LOCKED lists, TTAS lock: CPUs 1 and 2 push; then the owner flushes. */
+    /** CPUs 1 and 2 push one object each onto CPU 0's shipping PER_CPU_LOCKED list; then the owner flushes. */
+    abstract static class TwoPushes {
+        final DeferLists<Obj> lists;
+        final Obj a = new Obj();
+        final Obj b = new Obj();
+
+        TwoPushes(LockKind kind) {
+            lists = Fixture.lists(DeferVariant.PER_CPU_LOCKED, kind, 64);
+        }
+
+        void flushAll(II_Result r) {
+            r.r1 = lists.flushOn(0);
+            r.r2 = lists.queued(0) == 0 ? Fixture.frees(a, b) : -1;
+        }
+    }
+
+    /** CPU 1 pushes two objects while the owner flushes; then the owner flushes again. */
+    abstract static class PushesAgainstFlush {
+        final DeferLists<Obj> lists;
+        final Obj a = new Obj();
+        final Obj b = new Obj();
+
+        PushesAgainstFlush(LockKind kind) {
+            lists = Fixture.lists(DeferVariant.PER_CPU_LOCKED, kind, 64);
+        }
+
+        void pushBoth() {
+            lists.defer(1, a);
+            lists.defer(1, b);
+        }
+
+        void flushRest(II_Result r) {
+            lists.flushOn(0);
+            r.r2 = lists.queued(0) == 0 ? Fixture.frees(a, b) : -1;
+        }
+    }
+
+    /** The shipping lists, TTAS lock: CPUs 1 and 2 push; then the owner flushes. */
     @JCStressTest
     @Outcome(id = "2, 11", expect = ACCEPTABLE, desc = "both pushes on the list, each object freed once by the flush")
     @Outcome(expect = FORBIDDEN, desc = "a push lost, an object freed twice, or the count wrong after the flush")
     @State
-    public static class TwoProducers {
-        final DeferLists<Obj> lists = Fixture.lists(DeferVariant.PER_CPU_LOCKED, LockKind.TTAS, 64);
-        final Obj a = new Obj();
-        final Obj b = new Obj();
+    public static class TwoProducers extends TwoPushes {
+        public TwoProducers() {
+            super(LockKind.TTAS);
+        }
 
         @Actor
         public void cpu1() {
@@ -60,8 +97,7 @@ public final class DeferPushFlush {
 
         @Arbiter
         public void owner(II_Result r) {
-            r.r1 = lists.flushOn(0);
-            r.r2 = lists.queued(0) == 0 ? Fixture.frees(a, b) : -1;
+            flushAll(r);
         }
     }
 
@@ -72,15 +108,14 @@ public final class DeferPushFlush {
     @Outcome(id = "2, 11", expect = ACCEPTABLE, desc = "the racing flush took both pushes")
     @Outcome(expect = FORBIDDEN, desc = "an object lost or freed twice, or the count wrong after the flushes")
     @State
-    public static class PushVsFlush {
-        final DeferLists<Obj> lists = Fixture.lists(DeferVariant.PER_CPU_LOCKED, LockKind.MCS, 64);
-        final Obj a = new Obj();
-        final Obj b = new Obj();
+    public static class PushVsFlush extends PushesAgainstFlush {
+        public PushVsFlush() {
+            super(LockKind.MCS);
+        }
 
         @Actor
         public void cpu1() {
-            lists.defer(1, a);
-            lists.defer(1, b);
+            pushBoth();
         }
 
         @Actor
@@ -90,8 +125,7 @@ public final class DeferPushFlush {
 
         @Arbiter
         public void after(II_Result r) {
-            lists.flushOn(0);
-            r.r2 = lists.queued(0) == 0 ? Fixture.frees(a, b) : -1;
+            flushRest(r);
         }
     }
 
@@ -100,10 +134,10 @@ public final class DeferPushFlush {
     @Outcome(id = "2, 11", expect = ACCEPTABLE, desc = "both pushes on the list, each object freed once by the flush")
     @Outcome(expect = FORBIDDEN, desc = "a push lost, an object freed twice, or the count wrong after the flush")
     @State
-    public static class TwoProducersSynchronized {
-        final DeferLists<Obj> lists = Fixture.lists(DeferVariant.PER_CPU_LOCKED, LockKind.SYNCHRONIZED, 64);
-        final Obj a = new Obj();
-        final Obj b = new Obj();
+    public static class TwoProducersSynchronized extends TwoPushes {
+        public TwoProducersSynchronized() {
+            super(LockKind.SYNCHRONIZED);
+        }
 
         @Actor
         public void cpu1() {
@@ -117,8 +151,7 @@ public final class DeferPushFlush {
 
         @Arbiter
         public void owner(II_Result r) {
-            r.r1 = lists.flushOn(0);
-            r.r2 = lists.queued(0) == 0 ? Fixture.frees(a, b) : -1;
+            flushAll(r);
         }
     }
 
@@ -129,15 +162,14 @@ public final class DeferPushFlush {
     @Outcome(id = "2, 11", expect = ACCEPTABLE, desc = "the racing flush took both pushes")
     @Outcome(expect = FORBIDDEN, desc = "an object lost or freed twice, or the count wrong after the flushes")
     @State
-    public static class PushVsFlushSynchronized {
-        final DeferLists<Obj> lists = Fixture.lists(DeferVariant.PER_CPU_LOCKED, LockKind.SYNCHRONIZED, 64);
-        final Obj a = new Obj();
-        final Obj b = new Obj();
+    public static class PushVsFlushSynchronized extends PushesAgainstFlush {
+        public PushVsFlushSynchronized() {
+            super(LockKind.SYNCHRONIZED);
+        }
 
         @Actor
         public void cpu1() {
-            lists.defer(1, a);
-            lists.defer(1, b);
+            pushBoth();
         }
 
         @Actor
@@ -147,8 +179,7 @@ public final class DeferPushFlush {
 
         @Arbiter
         public void after(II_Result r) {
-            lists.flushOn(0);
-            r.r2 = lists.queued(0) == 0 ? Fixture.frees(a, b) : -1;
+            flushRest(r);
         }
     }
 
