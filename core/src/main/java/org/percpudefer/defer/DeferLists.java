@@ -104,7 +104,7 @@ public abstract class DeferLists<T extends Deferrable> {
         McsLock.Node[] mcs = lockKind == LockKind.MCS ? McsLock.nodes(cpus) : null;
         for (int cpu = 0; cpu < cpus; cpu++) {
             DeferLock lock = variant.locked() ? DeferLock.of(lockKind, mcs) : null;
-            softnet[cpu] = new SoftnetData(cpu, lock, nodeLists, cpus, variant == DeferVariant.BATCHED);
+            softnet[cpu] = new SoftnetData(cpu, lock, nodeLists);
             softnet[cpu].deferCsd = new CallSingleData(this::triggerRxSoftirq);
             counters[cpu] = new DeferCounters();
         }

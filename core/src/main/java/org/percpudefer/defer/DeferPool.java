@@ -119,7 +119,7 @@ public final class DeferPool<T extends Pooled> {
         this.whenFull = b.whenFull;
         this.slots = new Slot[b.maxOwners];
         for (int i = 0; i < slots.length; i++) {
-            slots[i] = new Slot(b.cacheSize);
+            slots[i] = new Slot();
         }
         this.lists = DeferLists.create(new OwnerHomes(), 1, b.variant, b.lock, this::reclaim);
         lists.setDeferMax(b.deferMax < 0 ? b.cacheSize : b.deferMax);
@@ -159,6 +159,9 @@ public final class DeferPool<T extends Pooled> {
                     retire(i); // its thread ended without closing: isAlive() == false orders its last writes before ours
                 }
                 if (s.thread == null) {
+                    if (s.cache == null) { // made for the slot's first owner and kept: maxOwners is a bound, not a cost
+                        s.cache = new Object[cacheSize];
+                    }
                     s.thread = Thread.currentThread();
                     s.kick = kick;
                     s.setOnlineRelease(true); // pairs with onlineAcquire: kick and thread above are visible with it
@@ -433,7 +436,12 @@ public final class DeferPool<T extends Pooled> {
             this.factory = factory;
         }
 
-        /** @param n most owners at once, {@code 1..65536} @return this builder */
+        /**
+         * @param n most owners at once, {@code 1..65536}. A bound, not a cost: a slot's cache is made when
+         *          an owner first registers in it, and {@code BATCHED}'s outgoing batches when an owner first
+         *          releases towards another; an unused slot costs a few hundred bytes.
+         * @return this builder
+         */
         public Builder<T> maxOwners(int n) {
             maxOwners = range("maxOwners", n, 1, 1 << 16);
             return this;
@@ -513,7 +521,8 @@ public final class DeferPool<T extends Pooled> {
         /** The registered owner, or null. Guarded by the slots' monitor. */
         Owner<?> owner;
         Runnable kick;
-        final Object[] cache;
+        /** Made at the slot's first registration (under the slots' monitor), kept for its later owners. */
+        Object[] cache;
         int size;
         long created;
         long dropped;
@@ -521,10 +530,6 @@ public final class DeferPool<T extends Pooled> {
         @SuppressWarnings("unused") // ONLINE
         private boolean online;
         long p11, p12, p13, p14, p15, p16, p17;
-
-        Slot(int cacheSize) {
-            cache = new Object[cacheSize];
-        }
 
         @SuppressWarnings("unchecked") // only T is cached
         <T> T pop() {

@@ -59,8 +59,13 @@ final class LockedLists<T extends Deferrable> extends DeferLists<T> {
             splice(self, target, obj, obj, 1, max);
             return DEFERRED;
         }
-        SoftnetData.Outgoing out = softnet[self].outgoing;
-        SoftnetData.Batch b = out.batches[target];
+        SoftnetData sd = softnet[self];
+        SoftnetData.Outgoing out = sd.outgoing;
+        if (out == null) {
+            out = new SoftnetData.Outgoing(softnet.length);
+            sd.outgoing = out;
+        }
+        SoftnetData.Batch b = out.batch(target);
         if (b.count == 0) {
             b.tail = obj;
             if (!b.pending) {
@@ -225,6 +230,9 @@ final class LockedLists<T extends Deferrable> extends DeferLists<T> {
      */
     private int handOverAll(int cpu) {
         SoftnetData.Outgoing out = softnet[cpu].outgoing;
+        if (out == null) { // never deferred
+            return 0;
+        }
         int handed = 0;
         while (out.pendingCount > 0) {
             int target = out.pendingTargets[--out.pendingCount];

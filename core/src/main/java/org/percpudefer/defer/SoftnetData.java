@@ -15,12 +15,17 @@ import org.percpudefer.cpu.CallSingleData;
 final class SoftnetData extends SoftnetFields {
     long q01, q02, q03, q04, q05, q06, q07, q08, q09, q10, q11, q12, q13, q14, q15, q16;
 
-    SoftnetData(int cpu, DeferLock lock, int nodes, int cpus, boolean batched) {
-        super(cpu, lock, nodes, cpus, batched);
+    SoftnetData(int cpu, DeferLock lock, int nodes) {
+        super(cpu, lock, nodes);
     }
 
-    /** A producer's outgoing batches ({@code BATCHED}); the producer's thread only. */
+    /**
+     * A producer's outgoing batches ({@code BATCHED}); the producer's thread only. Made at its first
+     * deferral, and each target's batch at its first deferral there, so that memory follows the pairs of
+     * CPUs that defer, not the square of the CPU count (a pool of 65536 owners would need 4.3 billion).
+     */
     static final class Outgoing {
+        /** Null for a target never deferred to. */
         final Batch[] batches;
         /** Targets whose batch may be non-empty: a stack, popped by the hand-over of all batches. */
         final int[] pendingTargets;
@@ -28,10 +33,16 @@ final class SoftnetData extends SoftnetFields {
 
         Outgoing(int cpus) {
             batches = new Batch[cpus];
-            for (int t = 0; t < cpus; t++) {
-                batches[t] = new Batch();
-            }
             pendingTargets = new int[cpus];
+        }
+
+        Batch batch(int target) {
+            Batch b = batches[target];
+            if (b == null) {
+                b = new Batch();
+                batches[target] = b;
+            }
+            return b;
         }
     }
 
@@ -65,10 +76,12 @@ abstract class SoftnetFields extends SoftnetPad {
     /** PER_NODE only: one list per producer node, each on its own lines. */
     final DeferNode[] nodes;
     /**
-     * BATCHED only, this CPU's thread only: its outgoing batches. A separate object, so that the
-     * producer's own writes never share a line with the fields other CPUs write here.
+     * BATCHED only, this CPU's thread only: its outgoing batches, null until its first deferral. A separate
+     * object, so that the producer's own writes never share a line with the fields other CPUs write here.
+     * Plain: a thread that drains this CPU's batches for it (offline, retired, closed) is ordered after
+     * the CPU's thread by what orders the batches' own plain fields.
      */
-    final SoftnetData.Outgoing outgoing;
+    SoftnetData.Outgoing outgoing;
     /** Set once the lists are installed: the kick, which raises NET_RX here. */
     CallSingleData deferCsd;
 
@@ -83,14 +96,13 @@ abstract class SoftnetFields extends SoftnetPad {
     @SuppressWarnings("unused") // IPI_SCHEDULED
     private int ipiScheduled;
 
-    SoftnetFields(int cpu, DeferLock lock, int nodes, int cpus, boolean batched) {
+    SoftnetFields(int cpu, DeferLock lock, int nodes) {
         this.cpu = cpu;
         this.lock = lock;
         this.nodes = new DeferNode[nodes];
         for (int n = 0; n < nodes; n++) {
             this.nodes[n] = new DeferNode();
         }
-        this.outgoing = batched ? new SoftnetData.Outgoing(cpus) : null;
     }
 
     /** READ_ONCE(sd->defer_list). */

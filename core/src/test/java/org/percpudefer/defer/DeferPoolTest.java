@@ -82,7 +82,24 @@ class DeferPoolTest {
     @ParameterizedTest
     @EnumSource(value = DeferVariant.class, names = {"PER_CPU_LOCKED", "PER_CPU_LLIST", "BATCHED"})
     void aReleaseOnAnotherOwner_goesHome_andTheOwnerReusesIt(DeferVariant variant) throws Exception {
-        DeferPool<Buf> pool = DeferPool.builder(Buf::new).deferMax(64).variant(variant, LockKind.TTAS).build();
+        handTenHomeAndBack(DeferPool.builder(Buf::new).deferMax(64).variant(variant, LockKind.TTAS).build());
+    }
+
+    /**
+     * maxOwners and cacheSize are bounds: a pool costs memory for the owners that register, not for every
+     * slot it allows. Until 2026-12-08 the pool made every slot's cache when it was built, and BATCHED every
+     * owner's batch towards every other owner: at these bounds, 256 GB of caches and 4.3 billion batches,
+     * an OutOfMemoryError however few owners registered.
+     */
+    @ParameterizedTest
+    @EnumSource(value = DeferVariant.class, names = {"PER_CPU_LOCKED", "PER_CPU_LLIST", "BATCHED"})
+    void aPoolAtTheLargestBounds_costsOnlyWhatItsOwnersUse(DeferVariant variant) throws Exception {
+        handTenHomeAndBack(DeferPool.builder(Buf::new).maxOwners(1 << 16).cacheSize(1 << 20)
+                .variant(variant, LockKind.TTAS).build());
+    }
+
+    /** This thread acquires ten objects, the other thread releases them, this thread gets them back. */
+    private void handTenHomeAndBack(DeferPool<Buf> pool) throws Exception {
         DeferPool.Owner<Buf> me = pool.register(() -> { });
         List<Buf> mine = new ArrayList<>();
         for (int i = 0; i < 10; i++) {
