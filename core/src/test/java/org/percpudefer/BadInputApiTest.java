@@ -292,6 +292,13 @@ class BadInputApiTest {
                         p.acquire();
                         p.acquire();
                     }),
+            fails("DeferPool.acquire()", "a factory that returns another pool's object", ISE,
+                    "the factory returned an object of another pool (allowed: a new object each time)",
+                    () -> {
+                        DeferPool<Buf> first = DeferPool.builder(Buf::new).build();
+                        Buf theirs = first.acquire();
+                        DeferPool.<Buf>builder(() -> theirs).build().acquire();
+                    }),
             fails("DeferPool.release(obj)", "null", NPE, "obj", () -> pool().release(null)),
             fails("DeferPool.release(obj)", "an object of another pool", IAE, "belongs to another pool (allowed: objects acquired from this pool)",
                     () -> pool().release(pool().acquire())),

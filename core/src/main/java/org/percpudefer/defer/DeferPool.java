@@ -112,6 +112,8 @@ public final class DeferPool<T extends Pooled> {
      * are dropped or counted, not cached. Read by every reclaim, compared with the current thread.
      */
     private volatile Thread drainer;
+    /** The slot a retiring drainer empties; the drainer's own (written and read on its thread). */
+    private int retiring;
 
     private DeferPool(Builder<T> b) {
         this.factory = b.factory;
@@ -138,7 +140,10 @@ public final class DeferPool<T extends Pooled> {
      * Registers the calling thread as an owner.
      *
      * @param kick run by a releasing thread when this owner's list is half full and no kick is in flight:
-     *             make the owner call {@link Owner#drain()} soon (wake its event loop); it must not block
+     *             make the owner call {@link Owner#drain()} soon (wake its event loop); it must not block.
+     *             If it throws a {@link RuntimeException} (an event loop shut down), the exception goes to
+     *             the kicking thread's uncaught-exception handler, and the release or close that ran the
+     *             kick completes all the same
      * @return the owner; use it on this thread only
      * @throws IllegalStateException if this thread is already an owner, every slot is taken, or the pool
      *                               is closed
@@ -480,12 +485,13 @@ public final class DeferPool<T extends Pooled> {
          */
         public Builder<T> variant(DeferVariant v, LockKind kind) {
             Objects.requireNonNull(v, "variant");
+            Objects.requireNonNull(kind, "lock"); // before any change: a call that throws leaves the builder as it was
             if (v != DeferVariant.PER_CPU_LOCKED && v != DeferVariant.PER_CPU_LLIST && v != DeferVariant.BATCHED) {
                 throw new IllegalArgumentException("variant " + v
                         + " does not send objects home (allowed: PER_CPU_LOCKED, PER_CPU_LLIST, BATCHED)");
             }
             variant = v;
-            lock = Objects.requireNonNull(kind, "lock");
+            lock = kind;
             return this;
         }
 
@@ -580,8 +586,8 @@ public final class DeferPool<T extends Pooled> {
     private T make() {
         T obj = factory.get();
         if (obj == null || obj.pool != null) {
-            throw new IllegalStateException("the factory returned " + (obj == null ? "null" : "an object it returned before")
-                    + " (allowed: a new object each time)");
+            String what = obj == null ? "null" : obj.pool == this ? "an object it returned before" : "an object of another pool";
+            throw new IllegalStateException("the factory returned " + what + " (allowed: a new object each time)");
         }
         obj.pool = this;
         return obj;
@@ -591,6 +597,7 @@ public final class DeferPool<T extends Pooled> {
     private void retire(int i) {
         Slot s = slots[i];
         s.setOnlineRelease(false); // releasing threads now free locally instead of pushing here
+        retiring = i;
         drainer = Thread.currentThread(); // objects flushed now are dropped, not cached
         try {
             lists.flushOn(i);
@@ -626,7 +633,11 @@ public final class DeferPool<T extends Pooled> {
             if (isClosed()) {
                 drained++;
             } else {
-                slots[obj.allocCpu()].dropped++; // a retiring owner's list
+                // Counted on the retiring slot, which no other thread writes now. Not on the object's home:
+                // BATCHED's retire hands the retiring owner's batches to live owners, and what does not fit
+                // is freed here while those owners count their own drops (until 2026-12-08, a lost update:
+                // jcstress PoolRetireCount).
+                slots[retiring].dropped++;
             }
             return;
         }
@@ -713,10 +724,20 @@ public final class DeferPool<T extends Pooled> {
         @Override
         int kick(int home, CallSingleData csd) {
             Runnable k = slots[home].kick;
-            if (k == null) {
+            if (k == null || isClosed()) { // retired; or the pool's close, which takes every list home itself
                 return CallSingleData.OFFLINE;
             }
-            k.run();
+            try {
+                k.run();
+            } catch (RuntimeException e) {
+                // Reported, not thrown: the release (or close) that kicks has done its work, the object is on
+                // the list. Thrown, it told the releasing thread its release failed (a retry was a double
+                // release), and stopped an owner's close halfway, its slot still taken. Not sent: the flag
+                // is cleared, so a later release may kick again.
+                Thread t = Thread.currentThread();
+                t.getUncaughtExceptionHandler().uncaughtException(t, e);
+                return CallSingleData.OFFLINE;
+            }
             return CallSingleData.SENT;
         }
 

@@ -157,6 +157,51 @@ class DeferPoolTest {
         pool.close();
     }
 
+    /**
+     * A kick that throws (the owner's event loop shut down) is reported to the kicking thread's
+     * uncaught-exception handler, and what ran it completes: the release (PER_CPU_*: the 5th push finds
+     * deferMax / 2 waiting), or the releasing owner's close (BATCHED: its last batch of one, handed over
+     * at close, crosses the half). Until 2026-12-08 the exception came out of release() with the object
+     * already on the list, so a retry was a double release, and out of close() halfway through, the slot
+     * still taken.
+     */
+    @ParameterizedTest
+    @EnumSource(value = DeferVariant.class, names = {"PER_CPU_LOCKED", "PER_CPU_LLIST", "BATCHED"})
+    void aKickThatThrows_isReported_andWhatRanItCompletes(DeferVariant variant) throws Exception {
+        DeferPool<Buf> pool = DeferPool.builder(Buf::new).deferMax(8).variant(variant, LockKind.TTAS).build();
+        DeferPool.Owner<Buf> me = pool.register(() -> {
+            throw new java.util.concurrent.RejectedExecutionException("event loop shut down");
+        });
+        List<Buf> mine = new ArrayList<>();
+        for (int i = 0; i < 5; i++) {
+            mine.add(me.acquire());
+        }
+        List<Throwable> reported = new ArrayList<>();
+
+        there(() -> {
+            Thread.currentThread().setUncaughtExceptionHandler((t, e) -> reported.add(e));
+            DeferPool.Owner<Buf> worker = pool.register(() -> { });
+            mine.forEach(worker::release);
+            worker.close();
+            pool.register(() -> { }).close(); // the slot is free again
+            return null;
+        });
+        assertThat(reported).singleElement().hasToString(
+                "java.util.concurrent.RejectedExecutionException: event loop shut down");
+        assertThat(pool.deferStats().get(1).kicks()).isEqualTo(1);
+
+        List<Buf> again = new ArrayList<>();
+        for (int i = 0; i < 5; i++) {
+            again.add(me.acquire()); // all five came home
+        }
+        assertThat(again).containsExactlyInAnyOrderElementsOf(mine);
+        again.forEach(me::release);
+        me.close();
+        DeferPool.Stats s = pool.close();
+        assertThat(s.created()).isEqualTo(5);
+        assertThat(s.outstanding()).isZero();
+    }
+
     @ParameterizedTest
     @EnumSource(DeferPool.WhenFull.class)
     void aFullList_dropsOrKeepsTheObjectOnTheReleasingOwner(DeferPool.WhenFull policy) throws Exception {
@@ -425,6 +470,19 @@ class DeferPoolTest {
         DeferPool<Buf> pool = DeferPool.builder(() -> shared).build();
         pool.acquire();
         assertThatThrownBy(pool::acquire).hasMessageContaining("an object it returned before");
+    }
+
+    /** A builder call that throws changes nothing (until 2026-12-08 a null lock kind left the variant set). */
+    @Test
+    void aBuilderCallThatThrows_leavesTheBuilderAsItWas() {
+        DeferPool.Builder<Buf> b = DeferPool.builder(Buf::new).variant(DeferVariant.PER_CPU_LOCKED, LockKind.MCS);
+        assertThatThrownBy(() -> b.variant(DeferVariant.BATCHED, null)).isInstanceOf(NullPointerException.class);
+        assertThatThrownBy(() -> b.variant(DeferVariant.NONE, LockKind.TTAS)).isInstanceOf(IllegalArgumentException.class);
+        assertThatThrownBy(() -> b.maxOwners(0)).isInstanceOf(IllegalArgumentException.class);
+        DeferPool<Buf> pool = b.build();
+        assertThat(pool.lists().variant()).isEqualTo(DeferVariant.PER_CPU_LOCKED);
+        assertThat(pool.lists().lockKind()).isEqualTo(LockKind.MCS);
+        assertThat(pool.lists().softnet).hasSize(DeferPool.DEFAULT_MAX_OWNERS);
     }
 
     /** Four owners hand objects around at random; at the end every object is somewhere, counted once. */
