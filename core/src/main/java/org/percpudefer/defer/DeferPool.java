@@ -442,10 +442,11 @@ public final class DeferPool<T extends Pooled> {
         }
 
         /**
-         * @param n most owners at once, {@code 1..65536}. A bound, not a cost: a slot's cache is made when
-         *          an owner first registers in it, and {@code BATCHED}'s outgoing batches when an owner first
-         *          releases towards another. An unused slot costs about 1.2 KB (its padded state and
-         *          defer list; measured at 65536 slots, JDK 17).
+         * @param n most owners at once, {@code 1..65536}. A bound more than a cost: a slot's cache is made
+         *          when an owner first registers in it, and an unused slot costs about 1.2 KB (its padded
+         *          state and defer list; measured at 65536 slots, JDK 17). {@code BATCHED} adds, for each
+         *          owner that releases elsewhere, about 8 bytes per slot (its batches' index) and a small
+         *          batch per owner it releases towards.
          * @return this builder
          */
         public Builder<T> maxOwners(int n) {

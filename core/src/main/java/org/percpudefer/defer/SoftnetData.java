@@ -21,8 +21,9 @@ final class SoftnetData extends SoftnetFields {
 
     /**
      * A producer's outgoing batches ({@code BATCHED}); the producer's thread only. Made at its first
-     * deferral, and each target's batch at its first deferral there, so that memory follows the pairs of
-     * CPUs that defer, not the square of the CPU count (a pool of 65536 owners would need 4.3 billion).
+     * deferral, and each target's batch at its first deferral there: memory follows the CPUs that defer
+     * and the pairs that do, not the square of the CPU count (a pool of 65536 owners made 4.3 billion
+     * batches). What stays per producer: the two arrays below, 8 bytes per CPU.
      */
     static final class Outgoing {
         /** Null for a target never deferred to. */
