@@ -1,6 +1,7 @@
 package org.percpudefer.cli;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.within;
 
 import java.io.IOException;
 import java.io.PrintWriter;
@@ -12,6 +13,7 @@ import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.api.Timeout;
+import org.percpudefer.cpu.Activity;
 import org.percpudefer.defer.DeferVariant;
 
 import com.fasterxml.jackson.databind.JsonNode;
@@ -86,7 +88,16 @@ class MainTest {
             assertThat(v.get("name").asText()).isNotEmpty();
             assertThat(v.get("runsMbitPerSec")).hasSize(2);
             assertThat(v.get("meanMbitPerSec").asDouble()).isPositive();
-            assertThat(v.get("consumerProfile").get("COPY_TO_USER").asDouble()).isPositive();
+            // the profile's shape, not its samples: a 0.05 s run on a loaded machine may get none (a CI run on
+            // JDK 25 beside a jcstress run, 2026-12-08, found COPY_TO_USER at 0); SamplerTest checks the sampler itself
+            double sum = 0;
+            for (Activity a : Activity.values()) {
+                double share = v.get("consumerProfile").get(a.name()).asDouble();
+                assertThat(share).as(a.name()).isBetween(0.0, 1.0);
+                sum += share;
+            }
+            assertThat(sum).as("shares of a profile with samples, or of one without").satisfiesAnyOf(
+                    x -> assertThat(x).isCloseTo(1.0, within(1e-9)), x -> assertThat(x).isZero());
             assertThat(v.get("counters").get("corrupt").asLong()).isZero();
         }
         assertThat(Files.readString(svg)).startsWith("<?xml").contains("<svg");
