@@ -41,7 +41,8 @@ import org.percpudefer.cpu.CallSingleData;
  *       releases.</li>
  *   <li>When an owner's list reaches {@code deferMax / 2} the releasing thread runs the owner's kick
  *       callback (at most one kick in flight per owner, as the kernel's IPI), so an owner that sleeps can
- *       be woken to call {@link Owner#drain()}.</li>
+ *       be woken to call {@link Owner#drain()}. A callback that throws is reported to that thread's
+ *       uncaught-exception handler; the release goes on.</li>
  *   <li>Errors: releasing an object twice ({@link IllegalStateException}, exact between two releasing
  *       threads, which race with cmpxchg; on the owner a plain check catches a repeated release),
  *       releasing an object of another pool ({@link IllegalArgumentException}), using a pool after
