@@ -114,17 +114,25 @@ class DeferPoolTest {
             return null;
         });
 
+        takeBackAndClose(pool, me, mine);
+        assertThat(pool.deferStats().get(1).deferred()).isEqualTo(10);
+    }
+
+    /**
+     * The owner {@code me}, its cache empty, acquires as many objects as {@code mine} holds and gets
+     * exactly those (the first acquire takes its list home); then every object is accounted for at close.
+     */
+    private static void takeBackAndClose(DeferPool<Buf> pool, DeferPool.Owner<Buf> me, List<Buf> mine) {
         List<Buf> again = new ArrayList<>();
-        for (int i = 0; i < 10; i++) {
-            again.add(me.acquire()); // the cache is empty: the first acquire takes the list home
+        for (int i = 0; i < mine.size(); i++) {
+            again.add(me.acquire());
         }
         assertThat(again).containsExactlyInAnyOrderElementsOf(mine);
         again.forEach(me::release);
         me.close();
         DeferPool.Stats s = pool.close();
-        assertThat(s.created()).isEqualTo(10);
+        assertThat(s.created()).isEqualTo(mine.size());
         assertThat(s.outstanding()).isZero();
-        assertThat(pool.deferStats().get(1).deferred()).isEqualTo(10);
     }
 
     @Test
@@ -190,16 +198,7 @@ class DeferPoolTest {
                 "java.util.concurrent.RejectedExecutionException: event loop shut down");
         assertThat(pool.deferStats().get(1).kicks()).isEqualTo(1);
 
-        List<Buf> again = new ArrayList<>();
-        for (int i = 0; i < 5; i++) {
-            again.add(me.acquire()); // all five came home
-        }
-        assertThat(again).containsExactlyInAnyOrderElementsOf(mine);
-        again.forEach(me::release);
-        me.close();
-        DeferPool.Stats s = pool.close();
-        assertThat(s.created()).isEqualTo(5);
-        assertThat(s.outstanding()).isZero();
+        takeBackAndClose(pool, me, mine); // all five came home
     }
 
     @ParameterizedTest
